@@ -1,0 +1,56 @@
+"""The Textual app: wires the database and shows the first screen. Built by `make_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from facilitator.db import Database
+from facilitator.screens.commands import ScreenActions
+
+
+class FacilitatorApp(App[None]):
+    """facilitator's TUI. The first screen comes from a factory so CLI, demo and tests share it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "facilitator"
+    COMMANDS = App.COMMANDS | {ScreenActions}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
+
+    def __init__(self, database: Database, first_screen: Callable[[], Screen]) -> None:
+        super().__init__()
+        self.database = database
+        self._first_screen = first_screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._first_screen())
+
+    def save_everything(self) -> None:
+        """Save unsaved notes on every live screen (before quitting or switching)."""
+        from facilitator.screens.live import LiveScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen._save_notes()
+
+    async def action_quit(self) -> None:
+        """Quit, saving notes first; a live session stays live and can be resumed."""
+        self.save_everything()
+        self.exit()
+
+
+def make_app(database: Database, first_screen: Callable[[], Screen]) -> FacilitatorApp:
+    """Build the app around an opened database and the screen to show first."""
+    return FacilitatorApp(database, first_screen)
+
+
+def make_live_app(database: Database, session_id: str, *, clock=None, actor: str = "") -> FacilitatorApp:  # type: ignore[no-untyped-def]
+    """An app that opens straight onto a live session."""
+    from facilitator.live import open_live
+    from facilitator.screens.live import LiveScreen
+
+    live = open_live(database, session_id, clock=clock, actor=actor)
+    return make_app(database, lambda: LiveScreen(live))

@@ -1,0 +1,57 @@
+"""The `facilitator` command line (Typer). Sub-commands live one file per domain."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from facilitator.cli import badges, curriculum, export, groups, imports, report, roster, session
+from facilitator.cli.context import AppState
+from facilitator.errors import UserError
+
+app = typer.Typer(
+    name="facilitator",
+    help="Run live IOP group sessions: check-in, timed agenda, breaks, notes and attendance.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL",
+        help="Database URL (default: $FACILITATOR_DB, else a SQLite file in your data folder).",
+    ),
+) -> None:
+    """Open the home screen when no command is given."""
+    ctx.obj = AppState(db_url=db)
+    if ctx.invoked_subcommand is None:
+        session.open_home(ctx.obj)
+
+
+groups.register(app)
+roster.register(app)
+curriculum.register(app)
+session.register(app)
+report.register(app)
+export.register(app)
+imports.register(app)
+badges.register(app)
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and exit status 1."""
+    try:
+        app()
+    except UserError as exc:
+        print(f"error: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

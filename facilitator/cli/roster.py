@@ -1,0 +1,71 @@
+"""`facilitator roster import|list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from facilitator.cli.context import state
+
+roster_app = typer.Typer(help="Import and list group members.", no_args_is_help=True)
+
+
+@roster_app.command("import")
+def import_(
+    ctx: typer.Context,
+    group: str = typer.Argument(..., help="The group's name."),
+    file: Path = typer.Argument(
+        ..., metavar="FILE.csv", help="CSV with header 'name' and optional code, external_id, joined."
+    ),
+) -> None:
+    """Add or update members from a CSV file; any bad row imports nothing."""
+    from facilitator.groups import get_group
+    from facilitator.roster import import_csv
+
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        result = import_csv(db, target, file)
+        typer.echo(
+            f"Imported {result.added + result.updated} members into {target.name!r}: "
+            f"{result.added} added, {result.updated} updated."
+        )
+
+
+@roster_app.command("list")
+def list_(
+    ctx: typer.Context,
+    group: str = typer.Argument(..., help="The group's name."),
+    show_codes: bool = typer.Option(False, "--codes", help="Show each member's check-in code."),
+) -> None:
+    """The group's members."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from facilitator.groups import get_group
+    from facilitator.roster import members
+
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        rows = members(db, target)
+    if not rows:
+        typer.echo(f"{target.name} has no members yet. Add them with: facilitator roster import")
+        return
+    columns = ["name", "external id", "joined"] + (["code"] if show_codes else [])
+    table = Table(*columns, title=Text(f"{target.name}: {len(rows)} members"))
+    for m in rows:
+        cells = [
+            Text(m.participant.name),
+            Text(m.participant.external_id or ""),
+            m.membership.joined.isoformat(),
+        ]
+        if show_codes:
+            cells.append(m.participant.code)
+        table.add_row(*cells)
+    Console(soft_wrap=True).print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `roster` to the root app."""
+    app.add_typer(roster_app, name="roster")

@@ -1,0 +1,87 @@
+"""Groups: create, list, look up by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from facilitator.errors import UserError
+from facilitator.models import NOTE_FORMATS, AuditEvent, Group, Membership
+from facilitator.timeutil import machine_timezone, valid_timezone
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group with its current member count, for listings."""
+
+    group: Group
+    members: int
+
+
+def create_group(
+    db: Session,
+    *,
+    name: str,
+    weekly_hours: float = 9.0,
+    daily_hours: float = 3.0,
+    timezone: str | None = None,
+    late_after_minutes: int = 10,
+    note_format: str = "DAP",
+    curriculum_id: str | None = None,
+    actor: str = "",
+) -> Group:
+    """Create a group; its name must be new and its settings sensible."""
+    name = name.strip()
+    if not name:
+        raise UserError("a group needs a name")
+    if db.exec(select(Group).where(Group.name == name)).first() is not None:
+        raise UserError(f"a group named {name!r} already exists")
+    if not 0 < weekly_hours <= 40:
+        raise UserError(f"--weekly-hours: {weekly_hours:g} is not between 0 and 40")
+    if not 0 < daily_hours <= 12:
+        raise UserError(f"--daily-hours: {daily_hours:g} is not between 0 and 12")
+    if note_format not in NOTE_FORMATS:
+        raise UserError(f"note format {note_format!r} is not one of {', '.join(NOTE_FORMATS)}")
+    group = Group(
+        name=name,
+        weekly_hours=weekly_hours,
+        daily_hours=daily_hours,
+        timezone=valid_timezone(timezone) if timezone else machine_timezone(),
+        late_after_minutes=late_after_minutes,
+        note_format=note_format,
+        curriculum_id=curriculum_id,
+    )
+    db.add(group)
+    db.flush()
+    db.add(AuditEvent(actor=actor, action="group.create", detail={"group_id": group.id}))
+    return group
+
+
+def list_groups(db: Session) -> list[GroupSummary]:
+    """Every group with the number of members who have not left."""
+    members = (
+        select(Membership.group_id, sa.func.count(Membership.id).label("n"))
+        .where(Membership.left.is_(None))  # type: ignore[union-attr]
+        .group_by(Membership.group_id)
+        .subquery()
+    )
+    rows = db.exec(
+        select(Group, sa.func.coalesce(members.c.n, 0))
+        .outerjoin(members, members.c.group_id == Group.id)
+        .order_by(Group.name)
+    ).all()
+    return [GroupSummary(group=g, members=int(n)) for g, n in rows]
+
+
+def get_group(db: Session, name: str) -> Group:
+    """The group called `name` (exact, then case-insensitive), or a UserError naming the choices."""
+    group = db.exec(select(Group).where(Group.name == name)).first()
+    if group is None:
+        group = db.exec(select(Group).where(sa.func.lower(Group.name) == name.lower())).first()
+    if group is None:
+        known = [g.name for g in db.exec(select(Group).order_by(Group.name)).all()]
+        hint = f" (groups: {', '.join(known)})" if known else " (no groups yet: facilitator group add NAME)"
+        raise UserError(f"no group named {name!r}{hint}")
+    return group

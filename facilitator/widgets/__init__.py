@@ -1,0 +1,1 @@
+"""Widgets of the facilitator TUI: views that report upward through messages."""
