@@ -152,6 +152,6 @@ class HomeScreen(Screen[None]):
                 )
             live = open_live(self.database, opened.session_id)
         except UserError as exc:
-            self.notify(Text(str(exc)), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.app.push_screen(LiveScreen(live, exit_on_end=False))

@@ -104,6 +104,10 @@ class LiveScreen(Screen[None]):
     def on_unmount(self) -> None:
         self._tick_timer.stop()
 
+    def on_resize(self) -> None:
+        # On a small terminal keep the countdown, roster and notes; drop the agenda list.
+        self.set_class(self.size.width < 100 or self.size.height < 32, "-compact")
+
     # -- drawing -------------------------------------------------------------------------------
 
     def redraw(self) -> None:
@@ -126,7 +130,7 @@ class LiveScreen(Screen[None]):
             return
         if phase is WARNING and self._warned_for != item.id:
             self._warned_for = item.id
-            self.notify(Text(f"2 minutes left: {item.title}"), title="Agenda", severity="warning")
+            self.notify(f"2 minutes left: {item.title}", title="Agenda", severity="warning", markup=False)
         if phase is OVER and self._bell_for != item.id:
             self._bell_for = item.id
             self.app.bell()
@@ -173,7 +177,7 @@ class LiveScreen(Screen[None]):
         try:
             return action(*args)
         except UserError as exc:
-            self.notify(Text(str(exc)), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return None
         finally:
             self.redraw()
@@ -239,7 +243,7 @@ class LiveScreen(Screen[None]):
             status = result.attendance.status.replace("_", " ")
             how = " by phone" if via_phone else ""
             message = f"{name} checked in{how} at {when} ({status})"
-        self.notify(Text(message), title="Check-in")
+        self.notify(message, title="Check-in", markup=False)
 
     def _selected(self) -> int | None:
         selected = self.roster_panel.table.selected_id
@@ -266,7 +270,7 @@ class LiveScreen(Screen[None]):
             if name:
                 participant = self._run(self.live.add_walk_in, name)
                 if participant is not None:
-                    self.notify(Text(f"Walk-in {participant.name} checked in"))
+                    self.notify(f"Walk-in {participant.name} checked in", markup=False)
 
         self.app.push_screen(AskScreen("Walk-in: the member's full name", "First Last"), add)
 
@@ -320,21 +324,17 @@ class LiveScreen(Screen[None]):
             self._save_timer = None
         if not self.is_mounted or self.live.snapshot.session.signed_at is not None:
             return
-        snap = self.live.snapshot
-        saved_session = snap.notes.get(None)
-        text = self.notes_panel.session_note.text
+        session_text = self.notes_panel.session_edited()
+        member_fields = self.notes_panel.member_edited()
+        member = self.notes_panel.member_id
         try:
-            if text != (saved_session.text if saved_session else ""):
-                self.live.save_session_note(text)
-            member = self.notes_panel.member_id
-            if member is not None:
-                values = self.notes_panel.member_values()
-                saved = snap.notes.get(member)
-                stored = {h: (saved.fields if saved else {}).get(h, "") for h in values}
-                if values != stored:
-                    self.live.save_member_note(member, values)
+            if session_text is not None:
+                self.live.save_session_note(session_text)
+            if member_fields is not None and member is not None:
+                self.live.save_member_note(member, member_fields)
+            self.notes_panel.mark_saved()
         except UserError as exc:
-            self.notify(Text(str(exc)), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
 
     def on_screen_suspend(self) -> None:
         self._save_notes()

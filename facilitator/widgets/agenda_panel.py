@@ -51,6 +51,8 @@ class AgendaList(Static):
             text.append(item.title, style=style)
             text.append("\n")
         text.rstrip()
+        text.no_wrap = True
+        text.overflow = "ellipsis"
         self.update(text)
 
 

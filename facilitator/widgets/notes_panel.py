@@ -19,7 +19,7 @@ class NotesPanel(Horizontal):
             yield TextArea(id="session-note", tab_behavior="focus", soft_wrap=True)
         with Vertical(id="member-note-box"):
             yield Label("Progress note", id="member-note-title", classes="note-title")
-            yield VerticalScroll(id="member-fields")
+            yield VerticalScroll(id="member-fields", can_focus=False)
 
     def on_mount(self) -> None:
         self.session_note = self.query_one("#session-note", TextArea)
@@ -27,10 +27,31 @@ class NotesPanel(Horizontal):
         self.member_fields = self.query_one("#member-fields", VerticalScroll)
         self.headings: tuple[str, ...] = ()
         self.member_id: int | None = None
+        self._loaded_session = ""
+        self._loaded_member: dict[str, str] = {}
 
     def load_session_note(self, note: Note | None) -> None:
         """Show the saved session note."""
-        self.session_note.load_text(note.text if note else "")
+        self._loaded_session = note.text if note else ""
+        self.session_note.load_text(self._loaded_session)
+
+    def session_edited(self) -> str | None:
+        """The session note's text if the user changed it since it was loaded or saved."""
+        text = self.session_note.text
+        return text if text != self._loaded_session else None
+
+    def member_edited(self) -> dict[str, str] | None:
+        """The member note's fields if the user changed them since loaded or saved."""
+        if self.member_id is None:
+            return None
+        values = self.member_values()
+        return values if values != self._loaded_member else None
+
+    def mark_saved(self) -> None:
+        """What the editors show is now what is stored."""
+        self._loaded_session = self.session_note.text
+        if self.member_id is not None:
+            self._loaded_member = self.member_values()
 
     async def load_member(
         self, participant_id: int | None, name: str, note: Note | None, headings: tuple[str, ...], fmt: str
@@ -55,9 +76,10 @@ class NotesPanel(Horizontal):
                 )
             await self.member_fields.mount_all(widgets)
         saved = note.fields if note else {}
+        self._loaded_member = {h: saved.get(h, "") for h in self.headings}
         for heading in self.headings:
             area = self.member_fields.query_one(f"#field-{heading.lower()}", TextArea)
-            area.load_text(saved.get(heading, ""))
+            area.load_text(self._loaded_member[heading])
             area.disabled = participant_id is None
 
     def member_values(self) -> dict[str, str]:

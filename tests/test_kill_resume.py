@@ -1,0 +1,71 @@
+"""A session killed with SIGKILL mid-item resumes with attendance, notes and agenda intact."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import select
+
+from facilitator.clock import FakeClock
+from facilitator.db import open_database
+from facilitator.live import open_live
+from facilitator.models import Note
+from facilitator.timeutil import utcnow
+
+from .livefixtures import make_session
+from .ptyapp import PtyApp
+
+
+@pytest.mark.slow
+def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
+    database = open_database(db_url)
+    # The session began 3 minutes ago (wall clock: the subprocess uses the real clock).
+    make_session(database, FakeClock(utcnow().replace(microsecond=0) - __import__("datetime").timedelta(minutes=3)))
+    database.dispose()
+
+    app = PtyApp("--db", db_url, "run", "Tuesday Evening", "--checkin-port", "0")
+    try:
+        app.wait_for("left")
+        app.type("c")
+        app.type("AVQ1\r")
+        app.type("blm-2\r")
+        app.type("\x1b")
+        time.sleep(0.3)
+        app.type("n")
+        app.wait_for("What makes a situation high-risk")
+        app.type("\t")
+        app.type("Kill test note")
+        time.sleep(2.0)  # autosave fires one second after typing stops
+        app.type("+")  # typed into the note, not an extension
+        time.sleep(1.6)
+    finally:
+        app.kill()
+
+    database = open_database(db_url)
+    live = open_live(database, _only_session(database))
+    snap = live.snapshot
+    statuses = {e.participant.name: e.status.value for e in snap.roster}
+    assert statuses["Avery Quinn"] == "present" and statuses["Blake Moreno"] == "present"
+    assert sum(1 for s in statuses.values() if s == "present") == 2
+    assert snap.agenda.current is not None and snap.agenda.current.position == 1
+    assert snap.agenda.current.extra_minutes == 0
+    with database.session() as db:
+        note = db.exec(select(Note).where(Note.participant_id.is_(None))).one()
+    assert note.text == "Kill test note+"
+    database.dispose()
+
+    again = PtyApp("--db", db_url, "run", "Tuesday Evening", "--checkin-port", "0")
+    try:
+        again.wait_for("What makes a situation high-risk")
+        again.wait_for("Kill test note+")
+    finally:
+        again.close()
+
+
+def _only_session(database) -> str:  # type: ignore[no-untyped-def]
+    from facilitator.models import GroupSession
+
+    with database.session() as db:
+        (session,) = db.exec(select(GroupSession)).all()
+        return session.id
