@@ -1,9 +1,130 @@
-"""`facilitator report` commands."""
+"""`facilitator report attendance GROUP [--from DATE] [--to DATE] [--format table|csv|json]`."""
 
 from __future__ import annotations
 
+import enum
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from facilitator.cli.context import state
+
+if TYPE_CHECKING:
+    from facilitator.models import Group
+    from facilitator.reports import AttendanceReport
+
+report_app = typer.Typer(help="Reports on a group's attendance.", no_args_is_help=True)
+
+
+class Format(enum.StrEnum):
+    """How `report attendance` prints."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _print_table(report: AttendanceReport, group: Group) -> None:
+    """A compact Rich table (fits 80 columns) and a legend; user strings are plain text."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from facilitator.reports import summary_line
+
+    console = Console(highlight=False)
+    if not report.participants:
+        console.print(Text(f"{summary_line(report)}: no members in this range."))
+        return
+    daily, weekly = f"{group.daily_hours:g}h", f"{group.weekly_hours:g}h"
+    headings = ["held", "pres", "late", "exc", "abs", "left", "hours"]
+    headings += [f"d<{daily}", f"w<{weekly}", "streak"]
+    table = Table(
+        title=Text(summary_line(report)),
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        show_edge=False,
+    )
+    table.add_column("name", min_width=12, overflow="fold")
+    table.add_column("ext id", overflow="fold")
+    for heading in headings:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for p in report.participants:
+        table.add_row(
+            Text(p.name),
+            Text(p.external_id or ""),
+            str(p.sessions),
+            str(p.present),
+            str(p.late),
+            str(p.excused),
+            str(p.absent),
+            str(p.left_early),
+            f"{p.hours:.2f}",
+            str(p.days_below_daily_minimum),
+            str(p.weeks_below_minimum),
+            str(p.consecutive_absences),
+        )
+    console.print(table)
+    console.print(
+        Text(
+            "held: sessions held while a member · pres/late/exc/abs/left: present, late, "
+            "excused, absent, left early · hours: service hours (breaks excluded) · "
+            f"d<{daily}: days attended below {daily} · w<{weekly}: ISO weeks below {weekly} · "
+            "streak: current absences in a row (excused sessions skipped)",
+            style="dim",
+        )
+    )
+
+
+@report_app.command("attendance")
+def attendance(
+    ctx: typer.Context,
+    group: Annotated[str, typer.Argument(help="The group's name.")],
+    date_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help="First day, YYYY-MM-DD (default: the group's first session or join date).",
+        ),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="DATE",
+            help="Last day, YYYY-MM-DD (default: today in the group's zone).",
+        ),
+    ] = None,
+    output: Annotated[
+        Format, typer.Option("--format", case_sensitive=False, help="Output format.")
+    ] = Format.TABLE,
+) -> None:
+    """Per-participant attendance: sessions, statuses, service hours and minimum-hours flags."""
+    from facilitator.groups import get_group
+    from facilitator.reports import attendance_report, to_json, write_csv
+    from facilitator.timeutil import parse_date
+
+    start = parse_date(date_from, "--from") if date_from is not None else None
+    end = parse_date(date_to, "--to") if date_to is not None else None
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        report = attendance_report(db, target, date_from=start, date_to=end)
+    if output is Format.JSON:
+        import json
+
+        typer.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False))
+    elif output is Format.CSV:
+        import io
+
+        buffer = io.StringIO()
+        write_csv(report, buffer)
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        _print_table(report, target)
 
 
 def register(app: typer.Typer) -> None:
-    """Add these commands to the root app."""
+    """Add `report` to the root app."""
+    app.add_typer(report_app, name="report")
