@@ -1,0 +1,61 @@
+"""Snapshot tests of the live screen (80x24, 120x40) and the break screen."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from facilitator.app import make_live_app
+from facilitator.attendance import check_in
+from facilitator.clock import FakeClock
+from facilitator.db import Database
+from facilitator.models import Group, GroupSession, Method, Participant
+from facilitator.notes import save_note
+
+from .livefixtures import make_session
+
+
+def _scene(database: Database, clock: FakeClock) -> str:
+    """A session 7 minutes in: two members checked in, one late, a session note."""
+    session_id = make_session(database, clock)
+    with database.session() as db:
+        session = db.get(GroupSession, session_id)
+        group = db.get(Group, session.group_id)
+        people = {p.code: p for p in db.exec(__import__("sqlmodel").select(Participant)).all()}
+        for code, minutes in (("AVQ1", 1), ("BLM2", 3)):
+            check_in(db, group=group, session=session, participant=people[code], method=Method.PHONE,
+                     now=clock.advance(minutes=minutes))
+        save_note(db, session=session, participant_id=None, text="Themes: weekend stress.", now=clock())
+    clock.advance(minutes=3)
+    return session_id
+
+
+def _no_blink(app) -> None:  # type: ignore[no-untyped-def]
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in app.screen.query(TextArea):
+        widget.cursor_blink = False
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_live_screen(snap_compare, database: Database, clock: FakeClock, size) -> None:  # type: ignore[no-untyped-def]
+    app = make_live_app(database, _scene(database, clock), clock=clock)
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        _no_blink(app)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+def test_break_screen(snap_compare, database: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    app = make_live_app(database, _scene(database, clock), clock=clock)
+
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("b")
+        clock.advance(minutes=3, seconds=20)
+        await pilot.pause()
+        app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
