@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read aloud and typed from a card.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -11,9 +12,16 @@ GENERATED_LENGTH = 6
 _VALID = re.compile(r"^[A-Z0-9]{4,16}$")
 
 
+# Spaces of every kind, the ASCII hyphen and the dashes a word processor or phone substitutes.
+_IGNORED = re.compile(r"[\s\-\u00ad\u2010-\u2015\u2212\ufe63\uff0d]+")
+
+
 def normalise(code: str) -> str:
-    """Upper case, with spaces and dashes removed: `ab-12 cd` → `AB12CD`."""
-    return re.sub(r"[\s\-]+", "", code).upper()
+    """Upper case, with spaces and dashes removed: `ab-12 cd` → `AB12CD`.
+
+    NFKC first, so a phone keyboard's full-width `ＡＢ１２` counts as `AB12`.
+    """
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", code)).upper()
 
 
 def is_valid(code: str) -> bool:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import platformdirs
 
+from facilitator.errors import UserError
+
 ENV_DB = "FACILITATOR_DB"
 APP_NAME = "facilitator"
 
@@ -28,7 +30,10 @@ def default_db_url() -> str:
 
 def resolve_db_url(cli_value: str | None = None) -> str:
     """`--db` wins, then `FACILITATOR_DB`, then the default SQLite file."""
-    if cli_value:
-        return cli_value
+    if cli_value is not None:
+        if not cli_value.strip():
+            # `--db "$UNSET_VARIABLE"` must not quietly open the real default database.
+            raise UserError("--db: the URL is empty (e.g. --db sqlite:///path/to/file.db)")
+        return cli_value.strip()
     env = os.environ.get(ENV_DB, "").strip()
     return env or default_db_url()

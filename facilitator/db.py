@@ -10,8 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
 from facilitator import models  # noqa: F401  (registers the tables)
@@ -29,8 +28,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database).expanduser()
 
 
+def _one_line(error: object) -> str:
+    """A driver's message as one line (PostgreSQL's span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the folder (0700) and the file (0600) before SQLite does, so nobody else can read them."""
+    """Create the folder (0700) and the file (0600) before SQLite does: owner-only."""
     if path.exists():
         return
     folder = path.parent
@@ -56,23 +60,32 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UserError(f"--db: {url!r} is not a database URL (e.g. sqlite:///path/to/file.db)") from None
+        raise UserError(
+            f"--db: {url!r} is not a database URL (e.g. sqlite:///path/to/file.db)"
+        ) from None
     kwargs: dict[str, Any] = {}
     if parsed.drivername.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
+            if str(path) != parsed.database:
+                # `sqlite:///~/x.db`: SQLite itself would not expand the `~`.
+                url = parsed.set(database=str(path)).render_as_string(hide_password=False)
             try:
                 _prepare_sqlite_file(path)
             except OSError as exc:
                 raise UserError(f"cannot create the database {path}: {exc.strerror}") from None
         kwargs["connect_args"] = {"check_same_thread": False}
-        if path is None:
+        database = parsed.database or ""
+        if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
             # One shared in-memory database for every thread.
             kwargs["poolclass"] = sa.pool.StaticPool
     try:
         engine = sa.create_engine(url, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
-        raise UserError(f"--db: no driver for {parsed.drivername!r} ({exc})") from None
+        raise UserError(f"--db: no driver for {parsed.drivername!r} ({_one_line(exc)})") from None
+    except (ArgumentError, TypeError, ValueError) as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise UserError(f"--db: cannot use {shown!r}: {_one_line(exc)}") from None
     if parsed.drivername.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -89,8 +102,9 @@ class Database:
         """Create any missing tables (a clear message if the database cannot be opened)."""
         try:
             SQLModel.metadata.create_all(self.engine)
-        except OperationalError as exc:
-            raise UserError(f"cannot open the database: {exc.orig}") from None
+        except DBAPIError as exc:
+            # e.g. not a SQLite file, unwritable folder, server down, wrong password.
+            raise UserError(f"cannot open the database: {_one_line(exc.orig)}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -99,6 +113,10 @@ class Database:
             try:
                 yield db
                 db.commit()
+            except sa.exc.OperationalError as exc:
+                # Locked, read-only, disk full, server gone: the user's to fix, not a crash.
+                db.rollback()
+                raise UserError(f"database error: {_one_line(exc.orig)}") from exc
             except BaseException:
                 db.rollback()
                 raise

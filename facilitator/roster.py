@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +21,14 @@ from facilitator.models import AuditEvent, Group, Membership, Participant
 COLUMNS = ("name", "code", "external_id", "joined")
 MAX_NAME = 120
 MAX_FILE_BYTES = 5 * 1024 * 1024
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ANSI/VT escape sequences: CSI (`ESC [ ... final`, or the 8-bit CSI), OSC/DCS/APC/PM/SOS
+# strings up to their terminator, and two-character `ESC x` sequences.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,13 @@ def today_in(group: Group) -> dt.date:
 
 
 def clean_name(raw: str) -> str:
-    """A name with control characters removed and whitespace collapsed."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in raw)
+    """A name with terminal escape sequences and control characters removed, spaces collapsed.
+
+    Names come from spreadsheets and walk-in typing and end up on a terminal and on a
+    projected screen: `\x1b[2J` must not clear it, and `Zoë O'Brien-Ruiz` must stay as is.
+    """
+    text = _ESCAPES.sub("", unicodedata.normalize("NFC", raw))
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(printable.split())
 
 
@@ -81,6 +97,22 @@ def find_by_code(db: Session, code: str) -> Participant | None:
     if not wanted:
         return None
     return db.exec(select(Participant).where(Participant.code == wanted)).first()
+
+
+def find_member_by_code(db: Session, group: Group, code: str) -> Participant | None:
+    """The current member of `group` with this personal code (another group's code: None)."""
+    wanted = codes.normalise(code)
+    if not codes.is_valid(wanted):
+        return None
+    return db.exec(
+        select(Participant)
+        .join(Membership, Membership.participant_id == Participant.id)  # type: ignore[arg-type]
+        .where(
+            Participant.code == wanted,
+            Membership.group_id == group.id,
+            Membership.left.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
 
 
 def add_member(
@@ -126,6 +158,54 @@ def add_member(
     return Member(participant=participant, membership=membership)
 
 
+def _line_of(problem: str, where: str) -> int:
+    """The line number of a `FILE:LINE: problem` message (0 when it names no line)."""
+    rest = problem[len(where) + 1 :]
+    number = rest.split(":", 1)[0]
+    return int(number) if number.isdigit() else 0
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """The file's text; every line that is not UTF-8 is reported by its number."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError(f"{where}:1: UTF-16 text (save the file as CSV UTF-8)")
+    bad: list[str] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            bad.append(f"{where}:{number}: not UTF-8 text (save the file as CSV UTF-8)")
+    raise ManyErrors(bad)
+
+
+def _header_problems(header: list[str], where: str) -> list[str]:
+    """What is wrong with the header row (line 1), if anything."""
+    problems: list[str] = []
+    for column in header:
+        if not column or column in COLUMNS:
+            continue
+        squeezed = column.replace(" ", "_").replace("-", "_")
+        close = [squeezed] if squeezed in COLUMNS else []
+        close = close or difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.6)
+        if any(sep in column for sep in ";\t|"):
+            hint = " (columns must be separated by commas: save the file as CSV)"
+        elif close:
+            hint = f" (did you mean {close[0]!r}?)"
+        else:
+            hint = f" (columns: {', '.join(COLUMNS)})"
+        problems.append(f"{where}:1: unknown column {column!r}{hint}")
+    if "name" not in header:
+        problems.append(f"{where}:1: the header has no 'name' column")
+    named = [c for c in header if c]
+    for column in sorted({c for c in named if named.count(c) > 1}):
+        problems.append(f"{where}:1: column {column!r} appears twice in the header")
+    return problems
+
+
 def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
     """Parse and check every row of the CSV; return the rows and every problem found."""
     where = str(path)
@@ -137,40 +217,30 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
         raise UserError(f"{where}: no such file") from None
     except PermissionError:
         raise UserError(f"{where}: permission denied") from None
+    except OSError as exc:
+        raise UserError(f"{where}: cannot read the file ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
         raise UserError(f"{where}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(f"{where}:{line}: not UTF-8 text (save the file as CSV UTF-8)") from None
+    text = _decode(raw, where)
     if not text.strip():
         raise UserError(f"{where}: the file is empty (expected a header row with 'name')")
     if "\x00" in text:
         raise UserError(f"{where}: contains NUL bytes; not a CSV file")
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    problems: list[str] = []
     try:
         header_raw = next(reader)
     except csv.Error as exc:
         raise UserError(f"{where}:1: {exc}") from None
     header = [h.strip().lower() for h in header_raw]
-    for column in header:
-        if column not in COLUMNS:
-            close = [c for c in COLUMNS if c.replace("_", "") == column.replace("_", "").replace(" ", "")]
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (columns: {', '.join(COLUMNS)})"
-            problems.append(f"{where}:1: unknown column {column!r}{hint}")
-    if "name" not in header:
-        problems.append(f"{where}:1: the header has no 'name' column")
-    if len(set(header)) != len(header):
-        problems.append(f"{where}:1: a column appears twice in the header")
+    problems = _header_problems(header, where)
     if problems:
         return [], problems
 
     rows: list[_Row] = []
     seen_codes: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
+    seen_names: dict[str, tuple[int, str | None]] = {}
     line = reader.line_num
     while True:
         start = line + 1
@@ -185,7 +255,13 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
-            problems.append(f"{where}:{start}: {len(values)} fields, but the header has {len(header)}")
+            problems.append(
+                f"{where}:{start}: {len(values)} fields, but the header has {len(header)}"
+            )
+            continue
+        unnamed = [i + 1 for i, v in enumerate(values) if not header[i] and v.strip()]
+        if unnamed:
+            problems.append(f"{where}:{start}: a value in column {unnamed[0]}, which has no header")
             continue
         record = dict(zip(header, (v.strip() for v in values), strict=False))
         before = len(problems)
@@ -209,7 +285,9 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
         external_id = record.get("external_id") or None
         if external_id is not None:
             if len(external_id) > 64 or not external_id.isprintable():
-                problems.append(f"{where}:{start}: external_id must be printable, at most 64 characters")
+                problems.append(
+                    f"{where}:{start}: external_id must be printable, at most 64 characters"
+                )
             elif external_id in seen_ids:
                 problems.append(
                     f"{where}:{start}: duplicate external_id {external_id!r} "
@@ -217,9 +295,22 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
                 )
             else:
                 seen_ids[external_id] = start
+        if name:
+            # Two rows with one name are one person, unless external ids tell them apart.
+            earlier = seen_names.get(name.casefold())
+            if earlier is not None and (external_id is None or earlier[1] is None):
+                problems.append(
+                    f"{where}:{start}: duplicate name {name!r} (also on row {earlier[0]}; "
+                    "give each an external_id if they are different people)"
+                )
+            else:
+                seen_names.setdefault(name.casefold(), (start, external_id))
         joined = None
         if record.get("joined"):
             try:
+                # 3.11's fromisoformat also takes `20260105` and `2026-W02-1`: insist on the form.
+                if not _DATE.match(record["joined"]):
+                    raise ValueError(record["joined"])
                 joined = dt.date.fromisoformat(record["joined"])
             except ValueError:
                 problems.append(
@@ -233,33 +324,49 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
 
 
 def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> ImportResult:
-    """Add or update the group's members from a CSV file; any bad row imports nothing."""
+    """Add or update the group's members from a CSV file; any bad row imports nothing.
+
+    A row updates the participant with its `external_id`, else the group's member with its
+    name (case-insensitive); otherwise it adds a new participant. Existing codes are kept
+    unless the row gives one. Every problem is raised at once, sorted by line, as ManyErrors.
+    """
     rows, problems = _read_rows(path)
     where = str(path)
     current = {m.participant.name.casefold(): m for m in members(db, group, include_left=True)}
-    all_codes = {p.code: p for p in db.exec(select(Participant)).all()}
+    everyone = db.exec(select(Participant)).all()
+    by_code = {p.code: p for p in everyone}
+    by_external_id = {p.external_id: p for p in everyone if p.external_id}
     plan: list[tuple[_Row, Participant | None]] = []
+    planned: dict[int, int] = {}  # participant id → the row that updates them
     for row in rows:
         target: Participant | None = None
         if row.external_id:
-            target = db.exec(
-                select(Participant).where(Participant.external_id == row.external_id)
-            ).first()
+            target = by_external_id.get(row.external_id)
         if target is None and row.name.casefold() in current:
             found = current[row.name.casefold()].participant
             if not (row.external_id and found.external_id and found.external_id != row.external_id):
                 target = found
+        if target is not None and target.id in planned:
+            problems.append(
+                f"{where}:{row.line}: the same member as row {planned[target.id]}"  # type: ignore[index]
+            )
+            continue
         if row.code is not None:
-            owner = all_codes.get(row.code)
+            owner = by_code.get(row.code)
             if owner is not None and (target is None or owner.id != target.id):
                 problems.append(f"{where}:{row.line}: code {row.code!r} is already someone else's")
                 continue
+        if target is not None:
+            planned[target.id] = row.line  # type: ignore[index]
         plan.append((row, target))
     if problems:
+        problems.sort(key=lambda problem: _line_of(problem, where))
         raise ManyErrors(problems)
 
     result = ImportResult()
-    taken = set(all_codes)
+    # A generated code must differ from every code in the database (old ones too: a printed
+    # badge may still carry it) and from every code given further down the file.
+    taken = set(by_code) | {row.code for row, _ in plan if row.code}
     for row, target in plan:
         if target is None:
             code = row.code or codes.generate(taken)
@@ -271,9 +378,7 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
             action = "member.import.add"
         else:
             if row.code and row.code != target.code:
-                taken.discard(target.code)
                 target.code = row.code
-                taken.add(row.code)
             target.name = row.name
             if row.external_id:
                 target.external_id = row.external_id
@@ -295,7 +400,9 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
                 membership.joined = row.joined
         db.add(membership)
         db.add(
-            AuditEvent(actor=actor, action=action, participant_id=target.id, detail={"group_id": group.id})
+            AuditEvent(
+                actor=actor, action=action, participant_id=target.id, detail={"group_id": group.id}
+            )
         )
         result.names.append(row.name)
     db.flush()

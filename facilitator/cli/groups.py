@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from facilitator.cli.context import state
@@ -12,21 +14,29 @@ group_app = typer.Typer(help="Create and list groups.", no_args_is_help=True)
 @group_app.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="The group's name, e.g. 'Evening IOP'."),
-    weekly_hours: float = typer.Option(9.0, "--weekly-hours", help="IOP minimum service hours a week."),
-    daily_hours: float = typer.Option(3.0, "--daily-hours", help="Minimum service hours a day."),
-    timezone: str | None = typer.Option(
-        None, "--timezone", help="IANA time zone (default: this machine's)."
-    ),
-    note_format: str = typer.Option(
-        "DAP", "--note-format", help="Progress note format: DAP, BIRP, GIRP or SOAP."
-    ),
-    late_after: int = typer.Option(
-        10, "--late-after", help="Minutes after the start when a check-in counts as late."
-    ),
-    curriculum: str | None = typer.Option(
-        None, "--curriculum", help="Curriculum id the group follows by default."
-    ),
+    name: Annotated[str, typer.Argument(help="The group's name, e.g. 'Evening IOP'.")],
+    weekly_hours: Annotated[
+        float, typer.Option("--weekly-hours", help="IOP minimum service hours a week.")
+    ] = 9.0,
+    daily_hours: Annotated[
+        float, typer.Option("--daily-hours", help="Minimum service hours a day.")
+    ] = 3.0,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA time zone (default: this machine's).")
+    ] = None,
+    note_format: Annotated[
+        str, typer.Option("--note-format", help="Progress note format: DAP, BIRP, GIRP or SOAP.")
+    ] = "DAP",
+    late_after: Annotated[
+        int,
+        typer.Option(
+            "--late-after", help="Minutes after the start when a check-in counts as late."
+        ),
+    ] = 10,
+    curriculum: Annotated[
+        str | None,
+        typer.Option("--curriculum", help="Curriculum id the group follows by default."),
+    ] = None,
 ) -> None:
     """Create a group."""
     from facilitator.groups import create_group
@@ -38,7 +48,7 @@ def add(
             weekly_hours=weekly_hours,
             daily_hours=daily_hours,
             timezone=timezone,
-            note_format=note_format.upper(),
+            note_format=note_format.strip().upper(),
             late_after_minutes=late_after,
             curriculum_id=curriculum,
         )
@@ -63,12 +73,20 @@ def list_(ctx: typer.Context) -> None:
         typer.echo("No groups yet. Create one with: facilitator group add NAME")
         return
     table = Table("group", "members", "h/week", "h/day", "time zone", "notes")
+    table.columns[0].overflow = "fold"  # a narrow terminal wraps a long name, never cuts it
+    for column in table.columns[1:4]:
+        column.justify = "right"
     for s in summaries:
         g = s.group
         table.add_row(
-            Text(g.name), str(s.members), f"{g.weekly_hours:g}", f"{g.daily_hours:g}", g.timezone, g.note_format,
+            Text(g.name),
+            str(s.members),
+            f"{g.weekly_hours:g}",
+            f"{g.daily_hours:g}",
+            Text(g.timezone),
+            Text(g.note_format),
         )
-    Console().print(table)
+    Console(soft_wrap=True, highlight=False).print(table)
 
 
 def register(app: typer.Typer) -> None:

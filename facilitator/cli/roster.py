@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,10 +15,14 @@ roster_app = typer.Typer(help="Import and list group members.", no_args_is_help=
 @roster_app.command("import")
 def import_(
     ctx: typer.Context,
-    group: str = typer.Argument(..., help="The group's name."),
-    file: Path = typer.Argument(
-        ..., metavar="FILE.csv", help="CSV with header 'name' and optional code, external_id, joined."
-    ),
+    group: Annotated[str, typer.Argument(help="The group's name.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.csv",
+            help="CSV with header 'name' and optional code, external_id, joined (YYYY-MM-DD).",
+        ),
+    ],
 ) -> None:
     """Add or update members from a CSV file; any bad row imports nothing."""
     from facilitator.groups import get_group
@@ -26,17 +31,20 @@ def import_(
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         result = import_csv(db, target, file)
-        typer.echo(
-            f"Imported {result.added + result.updated} members into {target.name!r}: "
-            f"{result.added} added, {result.updated} updated."
-        )
+    total = result.added + result.updated
+    typer.echo(
+        f"Imported {total} member{'' if total == 1 else 's'} into {target.name!r}: "
+        f"{result.added} added, {result.updated} updated."
+    )
 
 
 @roster_app.command("list")
 def list_(
     ctx: typer.Context,
-    group: str = typer.Argument(..., help="The group's name."),
-    show_codes: bool = typer.Option(False, "--codes", help="Show each member's check-in code."),
+    group: Annotated[str, typer.Argument(help="The group's name.")],
+    show_codes: Annotated[
+        bool, typer.Option("--codes", help="Show each member's check-in code.")
+    ] = False,
 ) -> None:
     """The group's members."""
     from rich.console import Console
@@ -54,16 +62,19 @@ def list_(
         return
     columns = ["name", "external id", "joined"] + (["code"] if show_codes else [])
     table = Table(*columns, title=Text(f"{target.name}: {len(rows)} members"))
+    table.columns[0].overflow = "fold"  # a narrow terminal wraps a long name, never cuts it
+    if show_codes:
+        table.columns[-1].no_wrap = True  # a code read off the screen must never be split
     for m in rows:
-        cells = [
+        cells: list[Text | str] = [
             Text(m.participant.name),
             Text(m.participant.external_id or ""),
             m.membership.joined.isoformat(),
         ]
         if show_codes:
-            cells.append(m.participant.code)
+            cells.append(Text(m.participant.code))
         table.add_row(*cells)
-    Console(soft_wrap=True).print(table)
+    Console(soft_wrap=True, highlight=False).print(table)
 
 
 def register(app: typer.Typer) -> None:
