@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -10,6 +11,10 @@ from textual.screen import Screen
 
 from facilitator.db import Database
 from facilitator.screens.commands import ScreenActions
+
+if TYPE_CHECKING:
+    from facilitator.clock import Now
+    from facilitator.screens.live import CheckinOptions
 
 
 class FacilitatorApp(App[None]):
@@ -47,10 +52,17 @@ def make_app(database: Database, first_screen: Callable[[], Screen]) -> Facilita
     return FacilitatorApp(database, first_screen)
 
 
-def make_live_app(database: Database, session_id: str, *, clock=None, actor: str = "") -> FacilitatorApp:  # type: ignore[no-untyped-def]
-    """An app that opens straight onto a live session."""
+def make_live_app(
+    database: Database,
+    session_id: str,
+    *,
+    clock: Now | None = None,
+    actor: str = "",
+    checkin: CheckinOptions | None = None,
+) -> FacilitatorApp:
+    """An app that opens straight onto a live session (phone check-in served if `checkin`)."""
     from facilitator.live import open_live
     from facilitator.screens.live import LiveScreen
 
     live = open_live(database, session_id, clock=clock, actor=actor)
-    return make_app(database, lambda: LiveScreen(live))
+    return make_app(database, lambda: LiveScreen(live, checkin=checkin))

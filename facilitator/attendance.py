@@ -57,7 +57,9 @@ class CheckInResult:
 def ensure_editable(session: GroupSession) -> None:
     """Signed sessions are locked: corrections go in addenda."""
     if session.signed_at is not None:
-        raise UserError("this session is signed: its attendance and notes are locked (add an addendum)")
+        raise UserError(
+            "this session is signed: its attendance and notes are locked (add an addendum)"
+        )
 
 
 def _insert_ignore(db: Session, values: list[dict[str, object]]) -> None:
@@ -70,8 +72,10 @@ def _insert_ignore(db: Session, values: list[dict[str, object]]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = Attendance.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).values(values).on_conflict_do_nothing(
-        index_elements=["session_id", "participant_id"]
+    stmt = (
+        insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["session_id", "participant_id"])
     )
     db.execute(stmt)
 
@@ -81,7 +85,12 @@ def ensure_rows(db: Session, session_id: str, participant_ids: Iterable[int]) ->
     _insert_ignore(
         db,
         [
-            {"session_id": session_id, "participant_id": pid, "status": Status.ABSENT.value, "minutes": 0.0}
+            {
+                "session_id": session_id,
+                "participant_id": pid,
+                "status": Status.ABSENT.value,
+                "minutes": 0.0,
+            }
             for pid in participant_ids
         ],
     )
@@ -117,7 +126,11 @@ def audit(
 ) -> None:
     """Record who did what, when (ids and codes only, never a name)."""
     event = AuditEvent(
-        actor=actor, action=action, session_id=session_id, participant_id=participant_id, detail=detail
+        actor=actor,
+        action=action,
+        session_id=session_id,
+        participant_id=participant_id,
+        detail=detail,
     )
     if at is not None:
         event.at = at
@@ -173,8 +186,46 @@ def check_in(
     return CheckInResult(outcome, participant, row)
 
 
+def check_in_by_code(
+    db: Session,
+    *,
+    group: Group,
+    session: GroupSession,
+    code: str,
+    method: Method,
+    now: dt.datetime,
+    actor: str = "",
+    source: str | None = None,
+) -> CheckInResult:
+    """Check in the group member whose personal code this is; log the attempt if nobody's."""
+    from facilitator.roster import find_member_by_code
+
+    if session.state != SessionState.LIVE:
+        return CheckInResult(Outcome.CLOSED)
+    participant = find_member_by_code(db, group, code)
+    if participant is None:
+        record_failed_attempt(db, session=session, code=code, method=method, now=now, source=source)
+        return CheckInResult(Outcome.UNKNOWN)
+    return check_in(
+        db,
+        group=group,
+        session=session,
+        participant=participant,
+        method=method,
+        now=now,
+        actor=actor,
+        source=source,
+    )
+
+
 def record_failed_attempt(
-    db: Session, *, session: GroupSession, code: str, method: Method, now: dt.datetime, source: str | None
+    db: Session,
+    *,
+    session: GroupSession,
+    code: str,
+    method: Method,
+    now: dt.datetime,
+    source: str | None,
 ) -> None:
     """Log a check-in attempt with an unknown code (the code, truncated, not a name)."""
     audit(
@@ -213,7 +264,10 @@ def set_status(
             row.method = Method.MANUAL.value
         row.checked_out_at = None
     elif status is Status.LATE:
-        if row.checked_in_at is None or arrival_status(group, session, row.checked_in_at) is not Status.LATE:
+        if (
+            row.checked_in_at is None
+            or arrival_status(group, session, row.checked_in_at) is not Status.LATE
+        ):
             row.checked_in_at = now
             row.method = row.method or Method.MANUAL.value
         row.checked_out_at = None
@@ -241,7 +295,13 @@ def set_status(
 
 
 def cycle_status(
-    db: Session, *, group: Group, session: GroupSession, participant_id: int, now: dt.datetime, actor: str = ""
+    db: Session,
+    *,
+    group: Group,
+    session: GroupSession,
+    participant_id: int,
+    now: dt.datetime,
+    actor: str = "",
 ) -> Attendance:
     """present → late → excused → absent → present (left early → present)."""
     row = get_row(db, session.id, participant_id)
@@ -253,7 +313,13 @@ def cycle_status(
     else:
         following = Status.PRESENT
     return set_status(
-        db, group=group, session=session, participant_id=participant_id, status=following, now=now, actor=actor
+        db,
+        group=group,
+        session=session,
+        participant_id=participant_id,
+        status=following,
+        now=now,
+        actor=actor,
     )
 
 
@@ -275,7 +341,13 @@ def check_out(
 
 
 def mark_all_present(
-    db: Session, *, group: Group, session: GroupSession, participant_ids: Iterable[int], now: dt.datetime, actor: str = ""
+    db: Session,
+    *,
+    group: Group,
+    session: GroupSession,
+    participant_ids: Iterable[int],
+    now: dt.datetime,
+    actor: str = "",
 ) -> int:
     """Mark every member not yet checked in (and not excused) present; returns how many."""
     ensure_editable(session)
@@ -291,8 +363,13 @@ def mark_all_present(
     ).all()
     for row in rows:
         set_status(
-            db, group=group, session=session, participant_id=row.participant_id,
-            status=Status.PRESENT, now=now, actor=actor,
+            db,
+            group=group,
+            session=session,
+            participant_id=row.participant_id,
+            status=Status.PRESENT,
+            now=now,
+            actor=actor,
         )
     return len(rows)
 
@@ -302,7 +379,11 @@ def _overlap(a0: dt.datetime, a1: dt.datetime, b0: dt.datetime, b1: dt.datetime)
 
 
 def service_minutes(
-    row: Attendance, session: GroupSession, breaks: Iterable[Break], *, now: dt.datetime | None = None
+    row: Attendance,
+    session: GroupSession,
+    breaks: Iterable[Break],
+    *,
+    now: dt.datetime | None = None,
 ) -> float:
     """The member's presence within the session's start–end, less the breaks, in minutes."""
     if row.checked_in_at is None or not Status(row.status).attended:

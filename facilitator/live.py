@@ -30,7 +30,7 @@ from facilitator.models import (
     SessionState,
     Status,
 )
-from facilitator.roster import add_member, find_by_code, members
+from facilitator.roster import add_member, members
 
 
 @dataclass(frozen=True)
@@ -205,19 +205,16 @@ class LiveSession:
         now = self.now()
         with self.database.session() as db:
             group, session = self._context(db)
-            if session.state != SessionState.LIVE:
-                return att.CheckInResult(att.Outcome.CLOSED)
-            participant = find_by_code(db, code)
-            if participant is None:
-                att.record_failed_attempt(
-                    db, session=session, code=code, method=method, now=now, source=source
-                )
-                result = att.CheckInResult(att.Outcome.UNKNOWN)
-            else:
-                result = att.check_in(
-                    db, group=group, session=session, participant=participant, method=method,
-                    now=now, actor=self.actor, source=source,
-                )
+            result = att.check_in_by_code(
+                db,
+                group=group,
+                session=session,
+                code=code,
+                method=method,
+                now=now,
+                actor=self.actor,
+                source=source,
+            )
         self.refresh()
         return result
 
@@ -227,7 +224,12 @@ class LiveSession:
         with self.database.session() as db:
             group, session = self._context(db)
             row = att.cycle_status(
-                db, group=group, session=session, participant_id=participant_id, now=now, actor=self.actor
+                db,
+                group=group,
+                session=session,
+                participant_id=participant_id,
+                now=now,
+                actor=self.actor,
             )
             status = Status(row.status)
         self.refresh()
@@ -238,7 +240,9 @@ class LiveSession:
         now = self.now()
         with self.database.session() as db:
             _, session = self._context(db)
-            att.check_out(db, session=session, participant_id=participant_id, now=now, actor=self.actor)
+            att.check_out(
+                db, session=session, participant_id=participant_id, now=now, actor=self.actor
+            )
         self.refresh()
 
     def mark_all_present(self) -> int:
@@ -248,7 +252,12 @@ class LiveSession:
             group, session = self._context(db)
             ids = [e.participant.id for e in self.snapshot.roster]
             count = att.mark_all_present(
-                db, group=group, session=session, participant_ids=ids, now=now, actor=self.actor  # type: ignore[arg-type]
+                db,
+                group=group,
+                session=session,
+                participant_ids=ids,
+                now=now,
+                actor=self.actor,  # type: ignore[arg-type]
             )
         self.refresh()
         return count
@@ -261,8 +270,13 @@ class LiveSession:
             self._require_live(session)
             member = add_member(db, group, name=name, actor=self.actor)
             att.check_in(
-                db, group=group, session=session, participant=member.participant,
-                method=Method.WALK_IN, now=now, actor=self.actor,
+                db,
+                group=group,
+                session=session,
+                participant=member.participant,
+                method=Method.WALK_IN,
+                now=now,
+                actor=self.actor,
             )
             participant = member.participant
         self.refresh()
@@ -279,14 +293,24 @@ class LiveSession:
         return self._save_note(participant_id, fields=fields)
 
     def _save_note(
-        self, participant_id: int | None, *, text: str | None = None, fields: dict[str, str] | None = None
+        self,
+        participant_id: int | None,
+        *,
+        text: str | None = None,
+        fields: dict[str, str] | None = None,
     ) -> Note:
         now = self.now()
         with self.database.session() as db:
             group, session = self._context(db)
             note = note_service.save_note(
-                db, session=session, participant_id=participant_id, note_format=group.note_format,
-                fields=fields, text=text, now=now, actor=self.actor,
+                db,
+                session=session,
+                participant_id=participant_id,
+                note_format=group.note_format,
+                fields=fields,
+                text=text,
+                now=now,
+                actor=self.actor,
             )
         self.snapshot.notes[participant_id] = note
         return note
@@ -308,7 +332,9 @@ class LiveSession:
         self.refresh()
 
 
-def open_live(database: Database, session_id: str, *, clock: Now | None = None, actor: str = "") -> LiveSession:
+def open_live(
+    database: Database, session_id: str, *, clock: Now | None = None, actor: str = ""
+) -> LiveSession:
     """Open a live session, first giving every current member a roster row."""
     with database.session() as db:
         session = db.get(GroupSession, session_id)

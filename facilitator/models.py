@@ -111,7 +111,7 @@ class Participant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     code: str = Field(sa_column_kwargs={"unique": True})
-    external_id: str | None = Field(default=None, index=True)
+    external_id: str | None = Field(default=None, sa_column_kwargs={"unique": True})
     created_at: dt.datetime = _when(default_factory=utcnow)
 
     @property

@@ -20,17 +20,25 @@ from facilitator.sessions import start_or_resume
 from .livefixtures import make_session
 
 
-def test_run_resumes_the_live_session_instead_of_starting_another(database: Database, clock: FakeClock) -> None:
+def test_run_resumes_the_live_session_instead_of_starting_another(
+    database: Database, clock: FakeClock
+) -> None:
     first = make_session(database, clock)
     with database.session() as db:
         opened = start_or_resume(
-            db, group=get_group(db, "Tuesday Evening"), curriculum=None, topic=None, facilitator=None,
+            db,
+            group=get_group(db, "Tuesday Evening"),
+            curriculum=None,
+            topic=None,
+            facilitator=None,
             now=clock.advance(minutes=30),
         )
     assert opened.resumed and opened.session_id == first
 
 
-def test_next_session_proposes_the_next_topic_and_wraps(database: Database, clock: FakeClock) -> None:
+def test_next_session_proposes_the_next_topic_and_wraps(
+    database: Database, clock: FakeClock
+) -> None:
     session_id = make_session(database, clock)
     topics = []
     for _ in range(3):
@@ -40,8 +48,12 @@ def test_next_session_proposes_the_next_topic_and_wraps(database: Database, cloc
         live.end()
         with database.session() as db:
             opened = start_or_resume(
-                db, group=get_group(db, "Tuesday Evening"), curriculum=None, topic=None,
-                facilitator="Sam", now=clock.advance(minutes=60 * 24),
+                db,
+                group=get_group(db, "Tuesday Evening"),
+                curriculum=None,
+                topic=None,
+                facilitator="Sam",
+                now=clock.advance(minutes=60 * 24),
             )
         assert not opened.resumed
         session_id = opened.session_id
@@ -61,12 +73,18 @@ def test_a_given_topic_and_an_unknown_topic(database: Database, clock: FakeClock
     open_live(database, live_id, clock=clock).end()
     with database.session() as db, pytest.raises(UserError, match="has no session 'nope'"):
         start_or_resume(
-            db, group=get_group(db, "Tuesday Evening"), curriculum="relapse-prevention", topic="nope",
-            facilitator=None, now=clock(),
+            db,
+            group=get_group(db, "Tuesday Evening"),
+            curriculum="relapse-prevention",
+            topic="nope",
+            facilitator=None,
+            now=clock(),
         )
 
 
-def test_check_in_is_exactly_once_and_keeps_the_first_time(database: Database, clock: FakeClock) -> None:
+def test_check_in_is_exactly_once_and_keeps_the_first_time(
+    database: Database, clock: FakeClock
+) -> None:
     live = open_live(database, make_session(database, clock), clock=clock)
     clock.advance(minutes=2)
     first = live.check_in_code("avq1")
@@ -108,7 +126,9 @@ def test_checking_out_someone_not_here_is_refused(database: Database, clock: Fak
         live.check_out(live.snapshot.roster[0].participant.id)
 
 
-def test_end_marks_absent_and_stores_service_minutes_less_breaks(database: Database, clock: FakeClock) -> None:
+def test_end_marks_absent_and_stores_service_minutes_less_breaks(
+    database: Database, clock: FakeClock
+) -> None:
     live = open_live(database, make_session(database, clock), clock=clock)
     live.check_in_code("AVQ1")  # on time
     clock.advance(minutes=15)
@@ -138,7 +158,10 @@ def test_walk_in_joins_the_group_and_is_checked_in(database: Database, clock: Fa
 
 def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "facilitator", "--db", db_url, *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "facilitator", "--db", db_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -151,3 +174,15 @@ def test_run_with_an_unknown_group_or_no_curriculum_exits_1(db_url: str) -> None
     assert result.returncode == 1 and "choose one with --curriculum" in result.stderr
     result = _cli(db_url, "run", "Bare", "--curriculum", "no-such-thing")
     assert result.returncode == 1 and "unknown curriculum 'no-such-thing'" in result.stderr
+
+
+def test_a_code_from_another_group_does_not_check_in_here(database: Database, clock: FakeClock) -> None:
+    from facilitator.groups import create_group
+    from facilitator.roster import add_member
+
+    live = open_live(database, make_session(database, clock), clock=clock)
+    with database.session() as db:
+        other = create_group(db, name="Other Group", timezone="UTC")
+        add_member(db, other, name="Harper Stone", code="HST9")
+    assert live.check_in_code("HST9").outcome is Outcome.UNKNOWN
+    assert all(e.participant.name != "Harper Stone" for e in live.snapshot.roster)

@@ -8,7 +8,7 @@ import typer
 
 from facilitator.cli import badges, curriculum, export, groups, imports, report, roster, session
 from facilitator.cli.context import AppState
-from facilitator.errors import UserError
+from facilitator.errors import ManyErrors, UserError
 
 app = typer.Typer(
     name="facilitator",
@@ -50,8 +50,13 @@ def main() -> None:
     """Entry point: user errors become one line on stderr and exit status 1."""
     try:
         app()
+    except ManyErrors as exc:
+        # One line per problem, each already naming its place (FILE:ROW: problem).
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        sys.exit(1)
     except UserError as exc:
-        print(f"error: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

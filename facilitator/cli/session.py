@@ -23,14 +23,27 @@ def run(
         None, "--curriculum", metavar="ID_OR_FILE", help="Curriculum id or TOML file."
     ),
     topic: str | None = typer.Option(
-        None, "--topic", metavar="SESSION_ID", help="Session id in the curriculum (default: the next one)."
+        None,
+        "--topic",
+        metavar="SESSION_ID",
+        help="Session id in the curriculum (default: the next one).",
     ),
-    facilitator: str | None = typer.Option(None, "--facilitator", metavar="NAME", help="Who leads the group."),
+    facilitator: str | None = typer.Option(
+        None, "--facilitator", metavar="NAME", help="Who leads the group."
+    ),
     checkin_host: str | None = typer.Option(
-        None, "--checkin-host", metavar="HOST", help="Address for phone check-in (default: this machine's LAN address)."
+        None,
+        "--checkin-host",
+        metavar="HOST",
+        help="Address for phone check-in (default: this machine's LAN address).",
     ),
     checkin_port: int = typer.Option(
-        8765, "--checkin-port", metavar="PORT", min=0, max=65535, help="Port for phone check-in (0: any free port)."
+        8765,
+        "--checkin-port",
+        metavar="PORT",
+        min=0,
+        max=65535,
+        help="Port for phone check-in (0: any free port).",
     ),
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
@@ -43,11 +56,22 @@ def run(
     with database.session() as db:
         target = get_group(db, group)
         opened = start_or_resume(
-            db, group=target, curriculum=curriculum, topic=topic, facilitator=facilitator, now=utcnow()
+            db,
+            group=target,
+            curriculum=curriculum,
+            topic=topic,
+            facilitator=facilitator,
+            now=utcnow(),
         )
     if opened.resumed and (curriculum or topic):
-        typer.echo("Resuming the group's unfinished session; --curriculum/--topic ignored.", err=True)
-    app = make_live_app(database, opened.session_id)
+        typer.echo(
+            "Resuming the group's unfinished session; --curriculum/--topic ignored.", err=True
+        )
+    from facilitator.screens.live import CheckinOptions
+
+    app = make_live_app(
+        database, opened.session_id, checkin=CheckinOptions(host=checkin_host, port=checkin_port)
+    )
     app.run()
     if app.return_code:
         raise typer.Exit(app.return_code)
@@ -65,7 +89,12 @@ def demo() -> None:
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as folder:
         database = open_database(f"sqlite:///{folder}/demo.db")
         session_id = build_demo(database, now=utcnow())
-        app = make_live_app(database, session_id, actor="demo")
+        from facilitator.screens.live import CheckinOptions
+
+        # The demo serves phone check-in on this machine only, on any free port.
+        app = make_live_app(
+            database, session_id, actor="demo", checkin=CheckinOptions(host="127.0.0.1", port=0)
+        )
         app.run()
         database.dispose()
     typer.echo("Demo finished; its throwaway database has been deleted.")

@@ -29,7 +29,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("key", "action")
         seen: set[str] = set()
-        for key, binding in self.for_screen._bindings:
+        for _key, binding in self.for_screen._bindings:
             if not binding.description or binding.action in seen:
                 continue
             seen.add(binding.action)

@@ -128,7 +128,10 @@ class HomeScreen(Screen[None]):
             )
         if needs_choice:
             catalog = discover()
-            options = [(c.id, f"{c.title} ({len(c.sessions)} sessions)") for c in catalog.curricula.values()]
+            options = [
+                (c.id, f"{c.title} ({len(c.sessions)} sessions)")
+                for c in catalog.curricula.values()
+            ]
             self.app.push_screen(
                 ChooseScreen("Which curriculum does this group follow?", options),
                 lambda chosen: self._open(group_id, chosen) if chosen else None,
@@ -148,7 +151,12 @@ class HomeScreen(Screen[None]):
                 group = db.get(Group, group_id)
                 assert group is not None
                 opened = start_or_resume(
-                    db, group=group, curriculum=curriculum, topic=None, facilitator=None, now=utcnow()
+                    db,
+                    group=group,
+                    curriculum=curriculum,
+                    topic=None,
+                    facilitator=None,
+                    now=utcnow(),
                 )
             live = open_live(self.database, opened.session_id)
         except UserError as exc:

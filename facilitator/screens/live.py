@@ -7,6 +7,9 @@ the screen changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,18 +24,30 @@ from facilitator.agenda import OVER, WARNING
 from facilitator.attendance import Outcome
 from facilitator.errors import UserError
 from facilitator.live import LiveSession
-from facilitator.models import Method
 from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.qr_screen import QRScreen
 from facilitator.timeutil import hhmm
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
+from facilitator.widgets.qr_panel import QRPanel
 from facilitator.widgets.roster_panel import RosterPanel
 from facilitator.widgets.session_clock import SessionClock
 
+if TYPE_CHECKING:
+    from facilitator.checkin.server import CheckinServer
+
 AUTOSAVE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class CheckinOptions:
+    """Where to serve phone check-in: host None means this machine's LAN address; port 0 any."""
+
+    host: str | None = None
+    port: int = 8765
 
 
 class LiveScreen(Screen[None]):
@@ -52,6 +67,7 @@ class LiveScreen(Screen[None]):
         Binding("P", "privacy", "Privacy", key_display="P", id="live.privacy"),
         Binding("tab", "focus_notes", "Notes", key_display="tab", id="live.notes"),
         Binding("escape", "leave_notes", "Leave notes", show=False, id="live.leave"),
+        Binding("f", "show_qr", "QR full screen", id="live.qr"),
         Binding("e", "end_session", "End session", id="live.end"),
         Binding("question_mark", "help", "Help", key_display="?", id="live.help"),
     ]
@@ -62,10 +78,14 @@ class LiveScreen(Screen[None]):
     selected_id: var[int | None] = var(None)
     """The participant under the roster cursor; their progress note is shown."""
 
-    def __init__(self, live: LiveSession, *, exit_on_end: bool = True) -> None:
+    def __init__(
+        self, live: LiveSession, *, exit_on_end: bool = True, checkin: CheckinOptions | None = None
+    ) -> None:
         super().__init__()
         self.live = live
         self.exit_on_end = exit_on_end
+        self.checkin = checkin
+        self._server: CheckinServer | None = None
         self._save_timer: Timer | None = None
         self._bell_for: int | None = None
         self._warned_for: int | None = None
@@ -76,7 +96,9 @@ class LiveScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         snap = self.live.snapshot
         title = Text(snap.group.name, style="bold")
-        title.append(f"  ·  {snap.session.curriculum_title or ''} — {snap.session.topic_title or ''}")
+        title.append(
+            f"  ·  {snap.session.curriculum_title or ''} — {snap.session.topic_title or ''}"
+        )
         if snap.session.facilitator:
             title.append(f"  ·  {snap.session.facilitator}", style="dim")
         yield Label(title, id="title-bar")
@@ -85,6 +107,7 @@ class LiveScreen(Screen[None]):
             yield AgendaPanel(id="agenda")
             with Vertical(id="right"):
                 yield RosterPanel(id="roster-panel")
+            yield QRPanel(id="qr-panel")
         yield NotesPanel(id="notes")
         yield Footer()
 
@@ -93,6 +116,7 @@ class LiveScreen(Screen[None]):
         self.roster_panel = self.query_one(RosterPanel)
         self.notes_panel = self.query_one(NotesPanel)
         self.clock_line = self.query_one(SessionClock)
+        self.qr_panel = self.query_one(QRPanel)
         self.redraw()
         self.notes_panel.load_session_note(self.live.snapshot.notes.get(None))
         self.selected_id = self.roster_panel.table.selected_id
@@ -100,13 +124,63 @@ class LiveScreen(Screen[None]):
         self.roster_panel.table.focus()
         self._tick_timer = self.set_interval(0.5, self.tick)
         self._maybe_show_break()
+        if self.checkin is not None and self.live.live:
+            self.run_worker(self._start_checkin(self.checkin), group="checkin", exclusive=True)
+        else:
+            self.qr_panel.show_off("Phone check-in is off.")
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._tick_timer.stop()
+        await self._stop_checkin()
 
     def on_resize(self) -> None:
         # On a small terminal keep the countdown, roster and notes; drop the agenda list.
         self.set_class(self.size.width < 100 or self.size.height < 32, "-compact")
+        self.set_class(self.size.width < 140, "-narrow")
+
+    # -- phone check-in --------------------------------------------------------------------------
+
+    async def _start_checkin(self, options: CheckinOptions) -> None:
+        """Serve phone check-in in the app's own loop; a taken port leaves code check-in only."""
+        from facilitator.checkin.server import CheckinError, CheckinServer, default_host
+
+        server = CheckinServer(
+            self.live.database,
+            self.live.session_id,
+            clock=self.live.clock,
+            on_checkin=self._phone_checked_in,
+        )
+        try:
+            await server.start(options.host or default_host(), options.port)
+        except CheckinError as exc:
+            self.qr_panel.show_off(str(exc))
+            self.roster_panel.show_checkin_url(None)
+            self.notify(
+                str(exc), title="Phone check-in", severity="error", markup=False, timeout=15
+            )
+            return
+        self._server = server
+        self.qr_panel.show_url(server.url)
+        self.roster_panel.show_checkin_url(server.url)
+
+    async def _stop_checkin(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
+
+    def _phone_checked_in(self, result) -> None:  # type: ignore[no-untyped-def]
+        """A phone check-in was saved: show it on the roster at once."""
+        self.refresh_from_database()
+        self.announce_check_in(result, via_phone=True)
+
+    def action_show_qr(self) -> None:
+        """Show the check-in QR full screen for the room to scan."""
+        if self.qr_panel.url is None:
+            self.notify(
+                "Phone check-in is not running; members can use their code (c).", severity="warning"
+            )
+            return
+        self.app.push_screen(QRScreen(self.qr_panel.url))
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -130,7 +204,9 @@ class LiveScreen(Screen[None]):
             return
         if phase is WARNING and self._warned_for != item.id:
             self._warned_for = item.id
-            self.notify(f"2 minutes left: {item.title}", title="Agenda", severity="warning", markup=False)
+            self.notify(
+                f"2 minutes left: {item.title}", title="Agenda", severity="warning", markup=False
+            )
         if phase is OVER and self._bell_for != item.id:
             self._bell_for = item.id
             self.app.bell()
@@ -286,7 +362,11 @@ class LiveScreen(Screen[None]):
         self.privacy = not self.privacy
         if self.privacy and self.notes_panel.has_focus_within:
             self.roster_panel.table.focus()
-        self.notify("Privacy mode on: short names, no codes, no notes" if self.privacy else "Privacy mode off")
+        self.notify(
+            "Privacy mode on: short names, no codes, no notes"
+            if self.privacy
+            else "Privacy mode off"
+        )
 
     @on(RosterPanel.SelectionChanged)
     def _selection_changed(self, event: RosterPanel.SelectionChanged) -> None:
@@ -354,17 +434,19 @@ class LiveScreen(Screen[None]):
         names = {e.participant.id: e.participant.short_name for e in snap.roster}
         for pair in self.live.cloned_notes():
             lines.append(
-                f"Warning: the progress notes of {names.get(pair.first)} and {names.get(pair.second)}"
-                f" are {pair.ratio:.0%} alike — individualise them (cloned notes fail audits)."
+                f"Warning: the progress notes of {names.get(pair.first)} and "
+                f"{names.get(pair.second)} are {pair.ratio:.0%} alike — individualise them (cloned notes fail audits)."
             )
         self.app.push_screen(
-            ConfirmScreen("End this session now?", "\n".join(lines), yes="End (y)"), self._end_confirmed
+            ConfirmScreen("End this session now?", "\n".join(lines), yes="End (y)"),
+            self._end_confirmed,
         )
 
-    def _end_confirmed(self, confirmed: bool | None) -> None:
+    async def _end_confirmed(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
         self._run(self.live.end)
+        await self._stop_checkin()
         counts = self.live.snapshot.counts()
         summary = ", ".join(f"{n} {s.word}" for s, n in counts.items() if n)
         message = f"Session ended and saved: {summary}."

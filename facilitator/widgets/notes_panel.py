@@ -54,7 +54,12 @@ class NotesPanel(Horizontal):
             self._loaded_member = self.member_values()
 
     async def load_member(
-        self, participant_id: int | None, name: str, note: Note | None, headings: tuple[str, ...], fmt: str
+        self,
+        participant_id: int | None,
+        name: str,
+        note: Note | None,
+        headings: tuple[str, ...],
+        fmt: str,
     ) -> None:
         """Show a member's progress note, one editor per heading of the group's format."""
         self.member_id = participant_id
@@ -71,8 +76,12 @@ class NotesPanel(Horizontal):
             for heading in headings:
                 widgets.append(Label(heading, classes="field-label"))
                 widgets.append(
-                    TextArea(id=f"field-{heading.lower()}", tab_behavior="focus", soft_wrap=True,
-                             classes="note-field")
+                    TextArea(
+                        id=f"field-{heading.lower()}",
+                        tab_behavior="focus",
+                        soft_wrap=True,
+                        classes="note-field",
+                    )
                 )
             await self.member_fields.mount_all(widgets)
         saved = note.fields if note else {}

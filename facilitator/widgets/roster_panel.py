@@ -88,14 +88,27 @@ class RosterPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="roster-counts")
         yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
-        yield Input(placeholder="c: type or scan a personal code, enter", id="checkin-code", max_length=40)
+        yield Input(
+            placeholder="c: type or scan a personal code, enter", id="checkin-code", max_length=40
+        )
+        yield Label("Phone check-in is off.", id="checkin-url")
 
     def on_mount(self) -> None:
         self.table = self.query_one(RosterTable)
         self.counts = self.query_one("#roster-counts", Label)
         self.code_box = self.query_one("#checkin-code", Input)
+        self.checkin_url = self.query_one("#checkin-url", Label)
 
-    def show(self, roster: list[RosterEntry], counts: dict[Status, int], tz: str, privacy: bool) -> None:
+    def show_checkin_url(self, url: str | None) -> None:
+        """The phone check-in address as text (its QR: `f`, or beside the roster on wide screens)."""
+        if url is None:
+            self.checkin_url.update("Phone check-in is off: members check in with their code.")
+        else:
+            self.checkin_url.update(Text(f"Phone check-in: {url}  (f: show QR)"))
+
+    def show(
+        self, roster: list[RosterEntry], counts: dict[Status, int], tz: str, privacy: bool
+    ) -> None:
         """Redraw the counts and the table."""
         here = counts[Status.PRESENT] + counts[Status.LATE]
         waiting = sum(1 for e in roster if e.status is Status.ABSENT and not e.checked_in)
