@@ -166,7 +166,11 @@ class Agenda:
         item = self.current
         is_break_item = item is not None and item.kind == "break"
         if minutes is None:
-            minutes = item.planned_minutes + item.extra_minutes if is_break_item else DEFAULT_BREAK_MINUTES  # type: ignore[union-attr]
+            minutes = (
+                item.planned_minutes + item.extra_minutes
+                if is_break_item
+                else DEFAULT_BREAK_MINUTES
+            )  # type: ignore[union-attr]
         brk = Break(
             session_id=item.session_id if item else "",
             planned_minutes=minutes,

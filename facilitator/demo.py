@@ -48,19 +48,34 @@ def build_demo(database: Database, *, now: dt.datetime, timezone: str = "America
             facilitator="Demo Facilitator",
             now=started,
         )
-        arrivals = [(0, -3, Method.PHONE), (1, -1, Method.CODE), (2, 0, Method.PHONE),
-                    (3, 2, Method.CODE), (4, 11, Method.PHONE)]
+        arrivals = [
+            (0, -3, Method.PHONE),
+            (1, -1, Method.CODE),
+            (2, 0, Method.PHONE),
+            (3, 2, Method.CODE),
+            (4, 11, Method.PHONE),
+        ]
         for index, minutes, method in arrivals:
             att.check_in(
-                db, group=group, session=session, participant=members[index].participant,
-                method=method, now=started + dt.timedelta(minutes=minutes),
+                db,
+                group=group,
+                session=session,
+                participant=members[index].participant,
+                method=method,
+                now=started + dt.timedelta(minutes=minutes),
             )
         att.set_status(
-            db, group=group, session=session, participant_id=members[5].participant.id,  # type: ignore[arg-type]
-            status=Status.EXCUSED, now=started,
+            db,
+            group=group,
+            session=session,
+            participant_id=members[5].participant.id,  # type: ignore[arg-type]
+            status=Status.EXCUSED,
+            now=started,
         )
         save_note(
-            db, session=session, participant_id=None,
+            db,
+            session=session,
+            participant_id=None,
             text="Group opened with a check-in round; themes so far: weekend stress, sleep.",
             now=started + dt.timedelta(minutes=10),
         )

@@ -60,7 +60,14 @@ def save_note(
     note.updated_at = now
     db.add(note)
     if created:
-        audit(db, "note.create", session_id=session.id, participant_id=participant_id, actor=actor, at=now)
+        audit(
+            db,
+            "note.create",
+            session_id=session.id,
+            participant_id=participant_id,
+            actor=actor,
+            at=now,
+        )
     db.flush()
     return note
 

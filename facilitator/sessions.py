@@ -34,7 +34,9 @@ def live_session(db: Session, group: Group) -> GroupSession | None:
     ).first()
 
 
-def last_session(db: Session, group: Group, curriculum_id: str | None = None) -> GroupSession | None:
+def last_session(
+    db: Session, group: Group, curriculum_id: str | None = None
+) -> GroupSession | None:
     """The group's most recent session (on that curriculum, if given)."""
     query = select(GroupSession).where(GroupSession.group_id == group.id)
     if curriculum_id is not None:
@@ -132,7 +134,9 @@ def choose_curriculum(db: Session, group: Group, requested: str | None) -> Curri
         wanted = last.curriculum_id if last else None
     if wanted is None:
         known = ", ".join(sorted(catalog.curricula))
-        raise UserError(f"{group.name} has no curriculum yet: choose one with --curriculum ({known})")
+        raise UserError(
+            f"{group.name} has no curriculum yet: choose one with --curriculum ({known})"
+        )
     return resolve(wanted, catalog)
 
 

@@ -18,7 +18,9 @@ import time
 class PtyApp:
     """A `python -m facilitator ...` process on a 120x40 pseudo-terminal."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, size: tuple[int, int] = (120, 40)) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, size: tuple[int, int] = (120, 40)
+    ) -> None:
         master, slave = pty.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -27,7 +29,12 @@ class PtyApp:
         full_env.update(env or {})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "facilitator", *args],
-            stdin=slave, stdout=slave, stderr=slave, env=full_env, start_new_session=True, close_fds=True,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.master = master

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.agenda import OVER, WARNING, Agenda, Phase, break_remaining_seconds, remaining_seconds
+from facilitator.agenda import (
+    OVER,
+    WARNING,
+    Agenda,
+    Phase,
+    break_remaining_seconds,
+    remaining_seconds,
+)
 from facilitator.clock import Clock, FakeClock
 from facilitator.models import AgendaRun
 from facilitator.timeutil import mmss

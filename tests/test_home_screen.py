@@ -22,14 +22,21 @@ def _rows(app) -> list[list[str]]:  # type: ignore[no-untyped-def]
     return [[str(c) for c in table.get_row(k)] for k in table.rows]
 
 
-async def test_home_lists_groups_and_resumes_a_live_session(database: Database, clock: FakeClock) -> None:
+async def test_home_lists_groups_and_resumes_a_live_session(
+    database: Database, clock: FakeClock
+) -> None:
     session_id = make_session(database, clock)
     app = make_app(database, lambda: HomeScreen(database))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.pause()
         assert _rows(app) == [
-            ["Tuesday Evening", "5", "LIVE — resume", "2026-11-16 Recognising High-Risk Situations",
-             "relapse-prevention"]
+            [
+                "Tuesday Evening",
+                "5",
+                "LIVE — resume",
+                "2026-11-16 Recognising High-Risk Situations",
+                "relapse-prevention",
+            ]
         ]
         await pilot.press("enter")
         await pilot.pause()

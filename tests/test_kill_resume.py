@@ -21,7 +21,10 @@ from .ptyapp import PtyApp
 def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
     database = open_database(db_url)
     # The session began 3 minutes ago (wall clock: the subprocess uses the real clock).
-    make_session(database, FakeClock(utcnow().replace(microsecond=0) - __import__("datetime").timedelta(minutes=3)))
+    make_session(
+        database,
+        FakeClock(utcnow().replace(microsecond=0) - __import__("datetime").timedelta(minutes=3)),
+    )
     database.dispose()
 
     app = PtyApp("--db", db_url, "run", "Tuesday Evening", "--checkin-port", "0")

@@ -68,7 +68,9 @@ def agenda_rows(database: Database, session_id: str) -> list[AgendaRun]:
     with database.session() as db:
         return list(
             db.exec(
-                select(AgendaRun).where(AgendaRun.session_id == session_id).order_by(AgendaRun.position)
+                select(AgendaRun)
+                .where(AgendaRun.session_id == session_id)
+                .order_by(AgendaRun.position)
             ).all()
         )
 
@@ -81,7 +83,9 @@ async def select_member(pilot, app, name: str) -> None:  # type: ignore[no-untyp
     await pilot.pause()
 
 
-async def test_countdown_stands_as_plain_text_and_follows_the_clock(database, clock, session_id) -> None:
+async def test_countdown_stands_as_plain_text_and_follows_the_clock(
+    database, clock, session_id
+) -> None:
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert isinstance(app.screen, LiveScreen)
@@ -251,13 +255,18 @@ async def test_capital_a_marks_everyone_not_checked_in_present(database, clock, 
         await pilot.pause()
         statuses = {name: cells[1] for name, cells in roster_rows(app).items()}
     assert statuses == {
-        "Avery Quinn": "present", "Blake Moreno": "present", "Casey Lindqvist": "present",
-        "Devon O'Hara": "present", "Emery Zhou": "excused",
+        "Avery Quinn": "present",
+        "Blake Moreno": "present",
+        "Casey Lindqvist": "present",
+        "Devon O'Hara": "present",
+        "Emery Zhou": "excused",
     }
     assert {a.status for a in attendance(database, session_id).values()} == {"present", "excused"}
 
 
-async def test_capital_p_privacy_mode_hides_surnames_codes_and_notes(database, clock, session_id) -> None:
+async def test_capital_p_privacy_mode_hides_surnames_codes_and_notes(
+    database, clock, session_id
+) -> None:
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert "AVQ1" in roster_rows(app)["Avery Quinn"]
@@ -280,7 +289,9 @@ async def test_letters_typed_into_notes_do_not_fire_keys(database, clock, sessio
         await pilot.press(*"n b e p c w o A P + ?")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
-        assert app.screen.query_one("#session-note", TextArea).text.endswith("n b e p c w o A P + ?")
+        assert app.screen.query_one("#session-note", TextArea).text.endswith(
+            "n b e p c w o A P + ?"
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.focused, RosterTable)

@@ -23,9 +23,17 @@ def _scene(database: Database, clock: FakeClock) -> str:
         group = db.get(Group, session.group_id)
         people = {p.code: p for p in db.exec(__import__("sqlmodel").select(Participant)).all()}
         for code, minutes in (("AVQ1", 1), ("BLM2", 3)):
-            check_in(db, group=group, session=session, participant=people[code], method=Method.PHONE,
-                     now=clock.advance(minutes=minutes))
-        save_note(db, session=session, participant_id=None, text="Themes: weekend stress.", now=clock())
+            check_in(
+                db,
+                group=group,
+                session=session,
+                participant=people[code],
+                method=Method.PHONE,
+                now=clock.advance(minutes=minutes),
+            )
+        save_note(
+            db, session=session, participant_id=None, text="Themes: weekend stress.", now=clock()
+        )
     clock.advance(minutes=3)
     return session_id
 
