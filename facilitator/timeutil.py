@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import pendulum
@@ -26,9 +27,15 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(UTC)
 
 
+@functools.cache
+def zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    """The time zone called `name` (read once per process, not per timestamp)."""
+    return pendulum.timezone(name)
+
+
 def local(value: dt.datetime, tz: str) -> pendulum.DateTime:
     """A UTC instant shown in the group's time zone."""
-    return pendulum.instance(as_utc(value)).in_timezone(tz)
+    return pendulum.instance(as_utc(value)).in_timezone(zone(tz))
 
 
 def hhmm(value: dt.datetime | None, tz: str) -> str:
@@ -40,7 +47,9 @@ def iso(value: dt.datetime | None, tz: str) -> str | None:
     """ISO 8601 with the group's offset, e.g. `2026-11-22T18:02:00-05:00`."""
     if value is None:
         return None
-    return local(value, tz).isoformat()
+    utc = as_utc(value)
+    assert utc is not None
+    return utc.astimezone(zone(tz)).isoformat()
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:

@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from facilitator.cli import badges, curriculum, export, groups, imports, report, roster, session
+from facilitator.cli import (
+    badges,
+    curriculum,
+    export,
+    groups,
+    imports,
+    report,
+    roster,
+    session,
+    sign,
+)
 from facilitator.cli.context import AppState
 from facilitator.errors import ManyErrors, UserError
 
@@ -44,6 +54,7 @@ report.register(app)
 export.register(app)
 imports.register(app)
 badges.register(app)
+sign.register(app)
 
 
 def main() -> None:
