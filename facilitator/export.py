@@ -238,6 +238,20 @@ def iter_sessions(
         after = (last.started_at, last.id)
 
 
+def load_session_log(db: Session, session_id: str) -> SessionLog | None:
+    """One session with everything recorded about it (for the history screen), or None."""
+    row = db.exec(
+        select(GroupSession, Group)
+        .join(Group, col(Group.id) == col(GroupSession.group_id))
+        .where(GroupSession.id == session_id)
+    ).first()
+    if row is None:
+        return None
+    logs = {row[0].id: SessionLog(session=row[0], group=row[1])}
+    _load_children(db, logs)
+    return logs[row[0].id]
+
+
 # --- JSON ---------------------------------------------------------------------------------------
 
 

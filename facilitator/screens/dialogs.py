@@ -51,15 +51,18 @@ class AskScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
-    def __init__(self, question: str, placeholder: str = "") -> None:
+    def __init__(self, question: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
         self.question = question
         self.placeholder = placeholder
+        self.value = value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Content(self.question), id="question")
-            yield Input(placeholder=self.placeholder, id="answer", max_length=120)
+            yield Input(
+                value=self.value, placeholder=self.placeholder, id="answer", max_length=2000
+            )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

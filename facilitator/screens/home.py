@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
@@ -48,7 +49,8 @@ class HomeScreen(Screen[None]):
     COMMANDS = {ScreenActions}
     BINDINGS = [
         Binding("enter", "open_group", "Start/resume session", key_display="enter", id="home.open"),
-        Binding("r", "reload", "Refresh", id="home.reload"),
+        Binding("h", "history", "History", id="home.history"),
+        Binding("r", "report", "Attendance report", id="home.report"),
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
@@ -63,6 +65,7 @@ class HomeScreen(Screen[None]):
             "Select a group and press enter to start or resume its session.", id="home-hint"
         )
         yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="home-unsigned")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,11 +96,50 @@ class HomeScreen(Screen[None]):
                     Text(group.curriculum_id or "—"),
                     key=str(group.id),
                 )
+        self._flag_unsigned()
         if self.table.row_count == 0:
             self.query_one("#home-hint", Label).update(
                 "No groups yet. Create one with `facilitator group add NAME`, then "
                 "`facilitator roster import NAME FILE.csv`."
             )
+
+    def _flag_unsigned(self) -> None:
+        """Sessions ended more than 24 hours ago and still unsigned: reviewers look for these."""
+        from facilitator.signing import unsigned_overdue
+        from facilitator.timeutil import utcnow
+
+        with self.database.session() as db:
+            overdue = unsigned_overdue(db, utcnow())
+        label = self.query_one("#home-unsigned", Label)
+        if overdue:
+            label.update(
+                Content.styled(
+                    f"{len(overdue)} session(s) ended over 24 hours ago are still unsigned "
+                    "— open the history (h) and sign them (s).",
+                    "bold $warning",
+                )
+            )
+        label.display = bool(overdue)
+
+    def _selected_group(self) -> int | None:
+        if self.table.row_count == 0:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        return int(key) if key else None
+
+    def action_history(self) -> None:
+        """Every session, by group and date."""
+        from facilitator.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.database))
+
+    def action_report(self) -> None:
+        """The selected group's attendance report."""
+        from facilitator.screens.report import ReportScreen
+
+        group_id = self._selected_group()
+        if group_id is not None:
+            self.app.push_screen(ReportScreen(self.database, group_id))
 
     def action_help(self) -> None:
         """Show every key."""

@@ -435,7 +435,8 @@ class LiveScreen(Screen[None]):
         for pair in self.live.cloned_notes():
             lines.append(
                 f"Warning: the progress notes of {names.get(pair.first)} and "
-                f"{names.get(pair.second)} are {pair.ratio:.0%} alike — individualise them (cloned notes fail audits)."
+                f"{names.get(pair.second)} are {pair.ratio:.0%} alike — individualise them"
+                " (cloned notes fail audits)."
             )
         self.app.push_screen(
             ConfirmScreen("End this session now?", "\n".join(lines), yes="End (y)"),

@@ -100,7 +100,7 @@ class RosterPanel(Vertical):
         self.checkin_url = self.query_one("#checkin-url", Label)
 
     def show_checkin_url(self, url: str | None) -> None:
-        """The phone check-in address as text (its QR: `f`, or beside the roster on wide screens)."""
+        """The phone check-in address as text (its QR: `f`, or beside the roster when wide)."""
         if url is None:
             self.checkin_url.update("Phone check-in is off: members check in with their code.")
         else:

@@ -1,0 +1,106 @@
+"""Session history: every session by group and date, filterable; enter opens one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label
+
+from facilitator.db import Database
+from facilitator.models import Status
+from facilitator.screens.commands import ScreenActions
+from facilitator.screens.help import HelpScreen
+
+
+class HistoryScreen(Screen[None]):
+    """Sessions newest first, with attendance counts and whether each is signed."""
+
+    COMMANDS = {ScreenActions}
+    BINDINGS = [
+        Binding("enter", "open_session", "Open session", key_display="enter", id="history.open"),
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="history.filter"),
+        Binding("escape", "back", "Back", id="history.back"),
+        Binding("question_mark", "help", "Help", key_display="?", id="history.help"),
+    ]
+
+    def __init__(self, database: Database, group_id: int | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.group_id = group_id
+
+    def compose(self) -> ComposeResult:
+        yield Label("Session history", id="home-title")
+        yield Input(placeholder="/ filter by group, topic or facilitator", id="history-filter")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table = self.query_one("#sessions", DataTable)
+        self.reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self, text: str = "") -> None:
+        """Reload the list (optionally filtered)."""
+        from facilitator.history import list_sessions
+
+        self.table.clear(columns=True)
+        self.table.add_columns(
+            "date", "group", "topic", "facilitator", "attended", "absent", "state"
+        )
+        with self.database.session() as db:
+            rows = list_sessions(db, group_id=self.group_id, text=text)
+        for row in rows:
+            state = "signed" if row.signed else ("LIVE" if row.state == "live" else "unsigned")
+            self.table.add_row(
+                row.local_date.isoformat(),
+                Text(row.group),
+                Text(row.topic),
+                Text(row.facilitator),
+                str(row.attended),
+                str(row.counts[Status.ABSENT]),
+                state,
+                key=row.id,
+            )
+
+    @on(Input.Changed, "#history-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.reload(event.value)
+
+    @on(Input.Submitted, "#history-filter")
+    def _filter_done(self, _event: Input.Submitted) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open_session()
+
+    def action_open_session(self) -> None:
+        """Open the session under the cursor."""
+        from facilitator.screens.session_detail import SessionDetailScreen
+
+        if self.table.row_count == 0:
+            return
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        if key:
+            self.app.push_screen(SessionDetailScreen(self.database, key))
+
+    def action_focus_filter(self) -> None:
+        """Type to filter the list."""
+        self.query_one("#history-filter", Input).focus()
+
+    def action_back(self) -> None:
+        """Back to where you came from (from the filter: back to the list)."""
+        if self.query_one("#history-filter", Input).has_focus:
+            self.table.focus()
+        else:
+            self.dismiss(None)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.app.push_screen(HelpScreen(self, "History — keys"))

@@ -1,0 +1,169 @@
+"""A group's attendance report: who to reach out to first, then every member's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from facilitator.db import Database
+from facilitator.errors import UserError
+from facilitator.screens.commands import ScreenActions
+from facilitator.screens.help import HelpScreen
+
+COLUMNS = (
+    "name",
+    "held",
+    "present",
+    "late",
+    "excused",
+    "absent",
+    "left early",
+    "hours",
+    "days < min",
+    "weeks < min",
+    "absences in a row",
+)
+
+
+class ReportScreen(Screen[None]):
+    """Attendance figures (CONTRACT section 6) for one group and date range."""
+
+    COMMANDS = {ScreenActions}
+    BINDINGS = [
+        Binding("enter", "open_member", "Member", key_display="enter", id="report.member"),
+        Binding("slash", "focus_range", "Dates", key_display="/", id="report.dates"),
+        Binding("escape", "back", "Back", id="report.back"),
+        Binding("question_mark", "help", "Help", key_display="?", id="report.help"),
+    ]
+
+    def __init__(self, database: Database, group_id: int, today: dt.date | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.group_id = group_id
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="home-title")
+        with Horizontal(id="report-range"):
+            yield Label("from ")
+            yield Input(placeholder="YYYY-MM-DD", id="report-from", max_length=10)
+            yield Label(" to ")
+            yield Input(placeholder="YYYY-MM-DD", id="report-to", max_length=10)
+        yield Label("Reach out to", classes="section")
+        yield Static(id="outreach")
+        yield DataTable(id="report", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table = self.query_one("#report", DataTable)
+        self.reload()
+        self.table.focus()
+
+    def reload(self) -> None:
+        """Show the report for the dates in the boxes (default: everything up to today)."""
+        from facilitator.models import Group
+        from facilitator.reports import attendance_report, outreach, today_in
+        from facilitator.timeutil import parse_date
+
+        try:
+            date_from = self._date("#report-from", "from", parse_date)
+            date_to = self._date("#report-to", "to", parse_date)
+            with self.database.session() as db:
+                group = db.get(Group, self.group_id)
+                assert group is not None
+                today = self.today or today_in(group)
+                report = attendance_report(
+                    db, group, date_from=date_from, date_to=date_to, today=today
+                )
+                reach = outreach(report, db, group, today=today)
+        except UserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.query_one("#home-title", Label).update(
+            Content.assemble(
+                (report.group, "bold"),
+                f"  ·  attendance {report.date_from} to {report.date_to}"
+                f"  ·  minimum {group.weekly_hours:g} h/week, {group.daily_hours:g} h/day",
+            )
+        )
+        self.query_one("#report-from", Input).placeholder = report.date_from.isoformat()
+        self.query_one("#report-to", Input).placeholder = report.date_to.isoformat()
+        if reach:
+            parts: list[str | tuple[str, str]] = []
+            for item in reach:
+                parts += [(item.name, "bold $error"), ": " + "; ".join(item.reasons) + "\n"]
+            self.query_one("#outreach", Static).update(Content.assemble(*parts).rstrip())
+        else:
+            self.query_one("#outreach", Static).update(
+                Content.styled(
+                    "Nobody: no streaks of absences, everyone at the minimum last week.", "$success"
+                )
+            )
+        self.table.clear(columns=True)
+        self.table.add_columns(*COLUMNS)
+        for pid, row in report.rows():
+            self.table.add_row(
+                Text(row.name),
+                str(row.sessions),
+                str(row.present),
+                str(row.late),
+                str(row.excused),
+                str(row.absent),
+                str(row.left_early),
+                f"{row.hours:.2f}",
+                str(row.days_below_daily_minimum),
+                str(row.weeks_below_minimum),
+                Text(
+                    str(row.consecutive_absences),
+                    style="bold" if row.consecutive_absences >= 2 else "",
+                ),
+                key=str(pid),
+            )
+
+    def _date(self, selector: str, what: str, parse):  # type: ignore[no-untyped-def]
+        value = self.query_one(selector, Input).value.strip()
+        return parse(value, what) if value else None
+
+    @on(Input.Submitted)
+    def _range(self, _event: Input.Submitted) -> None:
+        self.reload()
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#report")
+    def _selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open_member()
+
+    def action_open_member(self) -> None:
+        """Open the member under the cursor."""
+        from facilitator.screens.member import MemberScreen
+
+        if self.table.row_count == 0:
+            return
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        if key:
+            self.app.push_screen(
+                MemberScreen(self.database, self.group_id, int(key), today=self.today)
+            )
+
+    def action_focus_range(self) -> None:
+        """Edit the date range."""
+        self.query_one("#report-from", Input).focus()
+
+    def action_back(self) -> None:
+        """Back (from a date box: back to the table)."""
+        if isinstance(self.focused, Input):
+            self.table.focus()
+        else:
+            self.dismiss(None)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.app.push_screen(HelpScreen(self, "Report — keys"))
