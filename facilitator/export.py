@@ -30,7 +30,7 @@ import html
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -657,8 +657,12 @@ def export_sessions(
     batch_size: int = BATCH_SIZE,
     actor: str = "",
     now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the matching sessions to `out` in `fmt`; audit it; return the number of sessions."""
+    """Write the matching sessions to `out` in `fmt`; audit it; return the number of sessions.
+
+    `progress`, if given, is called with the number of sessions written so far.
+    """
     filt = filt or ExportFilter()
     if fmt not in FORMATS:
         raise UserError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -669,6 +673,8 @@ def export_sessions(
     if bom and fmt != "csv":
         raise UserError("--bom applies to --format csv only")
     logs = iter_sessions(db, filt, batch_size=batch_size)
+    if progress is not None:
+        logs = _counted(logs, progress)
     if fmt == "json":
         count = write_json(logs, out)
     elif fmt == "csv":
@@ -689,6 +695,18 @@ def export_sessions(
     )
     db.flush()
     return count
+
+
+def _counted(logs: Iterator[SessionLog], progress: Callable[[int], None]) -> Iterator[SessionLog]:
+    for done, log in enumerate(logs, 1):
+        yield log
+        progress(done)
+
+
+def count_sessions(db: Session, filt: ExportFilter | None = None) -> int:
+    """How many sessions an export with this filter would write (for a progress bar)."""
+    query = _sessions_query(db, filt or ExportFilter()).subquery()
+    return int(db.exec(select(sa.func.count()).select_from(query)).one())
 
 
 @contextmanager

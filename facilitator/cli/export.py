@@ -111,6 +111,67 @@ def sessions(
         typer.echo(f"Exported {count} sessions to {out}")
 
 
+class AuditFormat(enum.StrEnum):
+    """The `export audit --format` choices."""
+
+    CSV = "csv"
+    JSON = "json"
+
+
+@export_app.command("audit")
+def audit_trail(
+    ctx: typer.Context,
+    fmt: Annotated[
+        AuditFormat, typer.Option("--format", "-f", case_sensitive=False, help="csv or json.")
+    ],
+    date_from: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Last day, inclusive (UTC).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="PATH", help="Write here (readable by you only)."),
+    ] = None,
+) -> None:
+    """The audit trail: check-ins, status changes, signings, addenda and exports, oldest first."""
+    import datetime as dt
+
+    from facilitator.attendance import audit
+    from facilitator.audit import audit_lines, write_audit
+    from facilitator.export import atomic_output
+    from facilitator.sessions import default_facilitator
+    from facilitator.timeutil import UTC, parse_date, utcnow
+
+    since = until = None
+    if date_from is not None:
+        since = dt.datetime.combine(parse_date(date_from, "--from"), dt.time(), UTC)
+    if date_to is not None:
+        until = dt.datetime.combine(parse_date(date_to, "--to"), dt.time(), UTC)
+        until += dt.timedelta(days=1)
+    with state(ctx).database().session() as db:
+        lines = audit_lines(db, since=since, until=until, limit=None, newest_first=False)
+        if out is not None:
+            with atomic_output(out) as stream:
+                count = write_audit(lines, stream, fmt.value)
+        else:
+            with _stdout() as stream:
+                count = write_audit(lines, stream, fmt.value)
+        audit(
+            db,
+            "export.audit",
+            actor=default_facilitator(),
+            at=utcnow(),
+            format=fmt.value,
+            **{"from": date_from},
+            to=date_to,
+            count=count,
+        )
+    if out is not None:
+        typer.echo(f"Exported {count} audit events to {out}")
+
+
 def register(app: typer.Typer) -> None:
     """Add `export` to the root app."""
     app.add_typer(export_app, name="export")

@@ -22,6 +22,8 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open_session", "Open session", key_display="enter", id="history.open"),
         Binding("slash", "focus_filter", "Filter", key_display="/", id="history.filter"),
+        Binding("x", "export", "Export", id="history.export"),
+        Binding("t", "audit", "Audit trail", id="history.audit"),
         Binding("escape", "back", "Back", id="history.back"),
         Binding("question_mark", "help", "Help", key_display="?", id="history.help"),
     ]
@@ -89,6 +91,18 @@ class HistoryScreen(Screen[None]):
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         if key:
             self.app.push_screen(SessionDetailScreen(self.database, key))
+
+    def action_export(self) -> None:
+        """Export session logs (CSV, JSON or HTML) with a progress bar."""
+        from facilitator.screens.export_dialog import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.database))
+
+    def action_audit(self) -> None:
+        """Who did what, when."""
+        from facilitator.screens.audit_screen import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.database))
 
     def action_focus_filter(self) -> None:
         """Type to filter the list."""

@@ -34,6 +34,8 @@ class SessionDetailScreen(Screen[None]):
         Binding("s", "sign", "Sign", id="detail.sign"),
         Binding("a", "addendum", "Addendum", id="detail.addendum"),
         Binding("m", "member", "Member", id="detail.member"),
+        Binding("space", "cycle_status", "Correct status", key_display="space", id="detail.status"),
+        Binding("t", "audit", "Audit trail", id="detail.audit"),
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("question_mark", "help", "Help", key_display="?", id="detail.help"),
     ]
@@ -230,6 +232,37 @@ class SessionDetailScreen(Screen[None]):
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
         self.reload()
+
+    def action_cycle_status(self) -> None:
+        """Correct the selected member's status after the session (refused once signed; audited)."""
+        from facilitator.attendance import cycle_status
+        from facilitator.timeutil import utcnow
+
+        table = self.query_one("#detail-attendance", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row_index = table.cursor_row
+        try:
+            with self.database.session() as db:
+                cycle_status(
+                    db,
+                    group=self.record.group,
+                    session=self.record.session,
+                    participant_id=int(key or 0),
+                    now=utcnow(),
+                    actor=self.actor,
+                )
+        except UserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        self.reload()
+        table.move_cursor(row=row_index)
+
+    def action_audit(self) -> None:
+        """This session's audit trail."""
+        from facilitator.screens.audit_screen import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.database, self.session_id))
 
     @on(DataTable.RowSelected, "#detail-attendance")
     def _member_selected(self, _event: DataTable.RowSelected) -> None:

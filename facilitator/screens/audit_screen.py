@@ -1,0 +1,54 @@
+"""The audit trail: who did what, when (newest first)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from facilitator.db import Database
+from facilitator.screens.commands import ScreenActions
+
+
+class AuditScreen(Screen[None]):
+    """The latest 1,000 events (all of them: `facilitator export audit`)."""
+
+    COMMANDS = {ScreenActions}
+    BINDINGS = [Binding("escape", "back", "Back", id="audit.back")]
+
+    def __init__(self, database: Database, session_id: str | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        title = "Audit trail" + (" — this session" if self.session_id else " — latest 1,000 events")
+        yield Label(title, id="home-title")
+        yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from facilitator.audit import audit_lines
+
+        table = self.query_one("#audit", DataTable)
+        table.add_columns("when (UTC)", "who", "what", "session", "member", "details")
+        with self.database.session() as db:
+            lines = list(audit_lines(db, session_id=self.session_id))
+        for line in lines:
+            table.add_row(
+                line.at.strftime("%Y-%m-%d %H:%M:%S"),
+                Text(line.actor),
+                line.action,
+                (line.session_id or "")[:8],
+                Text(line.participant or ""),
+                Text(json.dumps(line.detail, sort_keys=True)[:80]),
+            )
+        table.focus()
+
+    def action_back(self) -> None:
+        """Back."""
+        self.dismiss(None)
