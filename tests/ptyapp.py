@@ -82,6 +82,28 @@ class PtyApp:
             os.write(self.master, ch.encode())
             time.sleep(pause)
 
+    def step(self, keys: str, confirmation: str, *, tries: int = 3, timeout: float = 8.0) -> None:
+        """Type `keys` until `confirmation` is drawn, as a person retypes a key that did not take.
+
+        On a heavily loaded machine, keystrokes sent in the first instants after start-up can
+        be lost before the screen has settled; a confirmation-driven step makes that visible
+        and harmless instead of flaky.
+        """
+        for _ in range(tries):
+            # Start from the roster: escape, then a pause so the next key is not read as alt+key.
+            self.type("\x1b")
+            time.sleep(0.4)
+            with self._lock:
+                start = len(self.output)
+            self.type(keys)
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                with self._lock:
+                    if confirmation.encode() in self.output[start:]:
+                        return
+                time.sleep(0.05)
+        raise AssertionError(f"{confirmation!r} never appeared after typing {keys!r}")
+
     def kill(self) -> None:
         """SIGKILL: no clean-up, as in a power cut."""
         os.killpg(self.proc.pid, signal.SIGKILL)

@@ -30,14 +30,15 @@ def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
     app = PtyApp("--db", db_url, "run", "Tuesday Evening", "--checkin-port", "0")
     try:
         app.wait_for("left")
-        app.type("c")
-        app.type("AVQ1\r")
-        app.type("blm-2\r")
+        app.wait_for("/c/")  # the screen has mounted and started phone check-in
+        app.step("cAVQ1\r", "Avery Quinn checked in")
+        app.step("cblm-2\r", "Blake Moreno checked in")
         app.type("\x1b")
         time.sleep(0.3)
         app.type("n")
         app.wait_for("What makes a situation high-risk")
         app.type("\t")
+        time.sleep(0.5)  # look before typing: keys sent within ms of a redraw can be lost
         app.type("Kill test note")
         time.sleep(2.0)  # autosave fires one second after typing stops
         app.type("+")  # typed into the note, not an extension

@@ -22,7 +22,10 @@ from facilitator.errors import ManyErrors, UserError
 
 app = typer.Typer(
     name="facilitator",
-    help="Run live IOP group sessions: check-in, timed agenda, breaks, notes and attendance.",
+    help=(
+        "Run live IOP group sessions: check-in, timed agenda, breaks, notes and attendance. "
+        "Without a command, opens the home screen (groups, sessions, history, reports)."
+    ),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,

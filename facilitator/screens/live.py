@@ -292,7 +292,8 @@ class LiveScreen(Screen[None]):
 
     def action_focus_checkin(self) -> None:
         """Focus the check-in box for a typed or scanned code."""
-        self.roster_panel.code_box.focus()
+        # Focus at once, not via the message queue: a scanner types right after the key.
+        self.set_focus(self.roster_panel.code_box)
 
     @on(RosterPanel.CodeEntered)
     def _code_entered(self, event: RosterPanel.CodeEntered) -> None:
@@ -361,7 +362,7 @@ class LiveScreen(Screen[None]):
         self._save_notes()
         self.privacy = not self.privacy
         if self.privacy and self.notes_panel.has_focus_within:
-            self.roster_panel.table.focus()
+            self.set_focus(self.roster_panel.table)
         self.notify(
             "Privacy mode on: short names, no codes, no notes"
             if self.privacy
@@ -384,12 +385,12 @@ class LiveScreen(Screen[None]):
         if self.notes_panel.has_focus_within:
             self.focus_next()
         else:
-            self.notes_panel.first_editor().focus()
+            self.set_focus(self.notes_panel.first_editor())
 
     def action_leave_notes(self) -> None:
         """`escape`: out of the notes or the check-in box, back to the roster."""
         self._save_notes()
-        self.roster_panel.table.focus()
+        self.set_focus(self.roster_panel.table)
 
     @on(TextArea.Changed)
     def _note_changed(self, _event: TextArea.Changed) -> None:
