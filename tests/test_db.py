@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 from typer.testing import CliRunner
 
 from facilitator import config
+from facilitator import db as db_module
 from facilitator.cli import app
 from facilitator.db import Database, open_database
 from facilitator.errors import UserError
+from facilitator.migrations import runner as migrations_runner
 from facilitator.models import Group, Membership
 
 runner = CliRunner()
@@ -100,6 +105,7 @@ def test_an_empty_db_option_is_refused_rather_than_opening_the_default() -> None
 # --- the default file: created on first use, owner only ----------------------------------------
 
 
+@pytest.mark.sqlite_only(reason="file and folder permissions of the default SQLite file")
 def test_default_database_is_created_owner_only(permissive_umask: None) -> None:
     folder = data_home() / "facilitator"
     assert not folder.exists()
@@ -115,6 +121,7 @@ def test_default_database_is_created_owner_only(permissive_umask: None) -> None:
     assert group_names(config.default_db_url()) == ["Evening IOP"]
 
 
+@pytest.mark.sqlite_only(reason="file and folder permissions of a SQLite file")
 def test_an_explicit_sqlite_file_is_created_owner_only(
     tmp_path: Path, permissive_umask: None
 ) -> None:
@@ -124,6 +131,7 @@ def test_an_explicit_sqlite_file_is_created_owner_only(
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.sqlite_only(reason="`~` in a SQLite file path")
 def test_home_in_a_sqlite_url_is_expanded() -> None:
     database = open_database("sqlite:///~/mine.db")
     database.dispose()
@@ -139,14 +147,19 @@ def test_reopening_keeps_the_data(db_url: str) -> None:
 # --- SQLite settings ------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas")
 def test_sqlite_uses_wal_and_enforces_foreign_keys(database: Database) -> None:
     with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_foreign_keys_are_enforced(database: Database) -> None:
     with pytest.raises(sa.exc.IntegrityError), database.session() as db:
         db.add(Membership(group_id=999, participant_id=999, joined=dt.date(2026, 11, 16)))
 
 
+@pytest.mark.sqlite_only(reason="SQLite's in-memory database")
 def test_in_memory_database_is_shared_between_threads() -> None:
     database = open_database("sqlite://")
     with database.session() as db:
@@ -171,6 +184,7 @@ def test_a_failed_unit_of_work_writes_nothing(database: Database) -> None:
     assert group_names(database.url) == []
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file opened read-only")
 def test_writing_to_a_read_only_database_is_a_user_error(db_url: str, tmp_path: Path) -> None:
     open_database(db_url).dispose()
     read_only = f"sqlite:///file:{tmp_path / 'test.db'}?mode=ro&uri=true"
@@ -214,6 +228,7 @@ def not_a_database(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only(reason="a text file where a SQLite file is expected")
 def test_a_file_that_is_not_a_database_is_a_user_error(not_a_database: Path) -> None:
     with pytest.raises(UserError, match="not a database"):
         open_database(f"sqlite:///{not_a_database}")
@@ -224,8 +239,16 @@ def test_a_file_that_is_not_a_database_is_a_user_error(not_a_database: Path) -> 
     ("kind", "expected"),
     [
         ("nonsense", "no driver"),
-        ("under-a-file", "cannot create the database"),
-        ("not-a-database", "not a database"),
+        pytest.param(
+            "under-a-file",
+            "cannot create the database",
+            marks=pytest.mark.sqlite_only(reason="a SQLite file that cannot be created"),
+        ),
+        pytest.param(
+            "not-a-database",
+            "not a database",
+            marks=pytest.mark.sqlite_only(reason="a text file where a SQLite file is expected"),
+        ),
     ],
 )
 def test_unusable_database_exits_1_with_one_line(
@@ -244,3 +267,208 @@ def test_unusable_database_exits_1_with_one_line(
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
+
+
+# --- locked, read-only, full, missing: a clear line, never a traceback -------------------------
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give up on another program's lock after 0.2 s instead of 10 s."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+
+
+def one_line_error(result: Any) -> str:
+    """The UserError a CliRunner invocation ended with, checked to be one line."""
+    assert isinstance(result.exception, UserError), result.output
+    message = str(result.exception)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file locked by another program")
+def test_a_locked_database_is_a_clear_user_error(db_url: str, short_busy_timeout: None) -> None:
+    open_database(db_url).dispose()
+    path = db_module.sqlite_path(db_url)
+    other = sqlite3.connect(path, isolation_level=None)  # e.g. a DB browser left open
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        result = runner.invoke(app, ["--db", db_url, "group", "add", "Blocked"])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    message = one_line_error(result)
+    assert f"the database {path} is busy: another program is holding it" in message
+    assert "database is locked" in message
+    retry = runner.invoke(app, ["--db", db_url, "group", "add", "Blocked"])
+    assert retry.exit_code == 0, retry.output
+    assert group_names(db_url) == ["Blocked"]
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file locked by another program")
+def test_a_database_locked_while_its_tables_are_made_is_a_clear_user_error(
+    tmp_path: Path, short_busy_timeout: None
+) -> None:
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(UserError, match="is busy: another program") as caught:
+            open_database(f"sqlite:///{path}")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "\n" not in str(caught.value)
+    open_database(f"sqlite:///{path}").dispose()  # fine once the other program lets go
+
+
+@pytest.mark.sqlite_only(reason="file and folder permissions of a SQLite file")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file permissions"
+)
+def test_a_read_only_file_and_folder_is_a_clear_user_error(tmp_path: Path) -> None:
+    folder = tmp_path / "locked-down"
+    url = f"sqlite:///{folder / 'clinic.db'}"
+    open_database(url).dispose()
+    os.chmod(folder / "clinic.db", 0o400)
+    os.chmod(folder, 0o500)
+    try:
+        result = runner.invoke(app, ["--db", url, "group", "add", "Nope"])
+    finally:
+        os.chmod(folder, 0o700)
+        os.chmod(folder / "clinic.db", 0o600)
+    message = one_line_error(result)
+    assert str(folder / "clinic.db") in message
+    assert "read-only" in message
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file opened read-only")
+def test_a_read_only_database_that_needs_an_upgrade_is_refused_unchanged(
+    db_url: str, tmp_path: Path
+) -> None:
+    database = Database(db_url)
+    with database.migration_lock() as conn:
+        migrations_runner.upgrade(conn, "0001")
+    database.dispose()
+    read_only = f"sqlite:///file:{tmp_path / 'test.db'}?mode=ro&uri=true"
+
+    result = runner.invoke(app, ["--db", read_only, "group", "list"])
+
+    message = one_line_error(result)
+    assert f"the database {tmp_path / 'test.db'} is read-only" in message
+    check = sqlite3.connect(tmp_path / "test.db")
+    try:
+        assert check.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    finally:
+        check.close()
+
+
+@pytest.mark.sqlite_only(reason="SQLite's page limit stands in for a full disk")
+def test_a_full_database_is_a_clear_user_error(database: Database) -> None:
+    with pytest.raises(UserError) as caught, database.session() as db:
+        conn = db.connection()
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        conn.exec_driver_sql(f"PRAGMA max_page_count={pages}")
+        for number in range(500):
+            db.add(Group(name=f"Group {number} " + "x" * 400))
+        db.flush()
+    message = str(caught.value)
+    assert message.startswith(f"the database {db_module.sqlite_path(database.url)} is full")
+    assert "database or disk is full" in message and "free some disk space" in message
+    assert "\n" not in message
+    database.dispose()  # the connection with the page limit goes
+    assert group_names(database.url) == []
+
+
+@pytest.mark.sqlite_only(reason="SQLite's page limit stands in for a full disk")
+def test_a_disk_full_while_making_the_tables_leaves_no_half_made_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_pragmas = db_module._sqlite_pragmas
+
+    def tiny(dbapi_connection: Any, record: Any) -> None:
+        real_pragmas(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA max_page_count=8")
+
+    monkeypatch.setattr(db_module, "_sqlite_pragmas", tiny)
+    path = tmp_path / "small.db"
+    with pytest.raises(UserError, match="is full") as caught:
+        open_database(f"sqlite:///{path}")
+    assert "\n" not in str(caught.value)
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("SELECT name FROM sqlite_master").fetchall() == []
+    finally:
+        check.close()
+
+
+@pytest.mark.sqlite_only(reason="a SQLite file that is not there")
+def test_a_missing_database_file_is_a_clear_user_error(tmp_path: Path) -> None:
+    # `mode=rw` opens an existing file only: SQLite will not create it.
+    missing = tmp_path / "gone" / "clinic.db"
+    with pytest.raises(UserError) as caught:
+        open_database(f"sqlite:///file:{missing}?mode=rw&uri=true")
+    message = str(caught.value)
+    assert message.startswith(f"cannot open the database {missing}")
+    assert message.endswith("the file or its folder is missing") and "\n" not in message
+
+
+def test_a_read_only_postgres_database_is_a_clear_user_error(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: a server-side read-only transaction")
+    url = (
+        make_url(db_url)
+        .update_query_dict({"options": "-c default_transaction_read_only=on"})
+        .render_as_string(hide_password=False)
+    )
+    with pytest.raises(UserError, match="is read-only") as caught:
+        open_database(url)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_locked_postgres_table_is_a_clear_user_error(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: a table lock held by another connection")
+    open_database(db_url).dispose()
+    url = (
+        make_url(db_url)
+        .update_query_dict({"options": "-c lock_timeout=200"})
+        .render_as_string(hide_password=False)
+    )
+    holder = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with holder.connect() as other:
+            other.exec_driver_sql("LOCK TABLE groups IN ACCESS EXCLUSIVE MODE")
+            result = runner.invoke(app, ["--db", url, "group", "add", "Blocked"])
+            other.rollback()
+    finally:
+        holder.dispose()
+    assert "is busy: another program is holding it" in one_line_error(result)
+
+
+@pytest.mark.sqlite_only(reason="SQLite files that cannot be opened")
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("missing-folder", "the file or its folder is missing"),
+        ("read-only-old-schema", "is read-only"),
+    ],
+)
+def test_unopenable_database_exits_1_with_one_line(
+    kind: str, expected: str, tmp_path: Path
+) -> None:
+    if kind == "missing-folder":
+        url = f"sqlite:///file:{tmp_path / 'gone' / 'x.db'}?mode=rw&uri=true"
+    else:
+        path = tmp_path / "old.db"
+        database = Database(f"sqlite:///{path}")
+        with database.migration_lock() as conn:
+            migrations_runner.upgrade(conn, "0001")
+        database.dispose()
+        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    result = run_cli("--db", url, "group", "list")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
