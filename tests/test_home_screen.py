@@ -15,6 +15,7 @@ from facilitator.screens.home import ChooseScreen, HomeScreen
 from facilitator.screens.live import LiveScreen
 
 from .livefixtures import make_session
+from .test_live_screen import screen_plain
 
 
 def _rows(app) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -38,6 +39,8 @@ async def test_home_lists_groups_and_resumes_a_live_session(
                 "relapse-prevention",
             ]
         ]
+        # Drawn in full, not cut to the header's width.
+        assert "Tuesday Evening" in screen_plain(app)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)

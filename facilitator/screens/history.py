@@ -41,10 +41,10 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table = self.query_one("#sessions", DataTable)
-        self.reload()
         self.table.focus()
 
     def on_screen_resume(self) -> None:
+        # Also runs when the screen is first shown: load once, then on every return to it.
         self.reload()
 
     def reload(self, text: str = "") -> None:

@@ -70,10 +70,10 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table = self.query_one("#groups", DataTable)
-        self.action_reload()
         self.table.focus()
 
     def on_screen_resume(self) -> None:
+        # Also runs when the screen is first shown: load once, then on every return to it.
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -5,6 +5,7 @@ Signing (`s`) locks the record; corrections after that are addenda (`a`), shown 
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,7 +94,7 @@ class SessionDetailScreen(Screen[None]):
         for item in log.agenda:
             agenda.add_row(
                 str(item.position + 1),
-                Content(item.title),
+                Text(item.title),
                 item.kind,
                 f"{item.planned_minutes + item.extra_minutes}",
                 "skipped" if item.skipped else _minutes(item.started_at, item.ended_at),
@@ -115,7 +116,7 @@ class SessionDetailScreen(Screen[None]):
         table.add_columns("name", "status", "in", "out", "minutes", "how")
         for row, person in log.attendance:
             table.add_row(
-                Content(person.name),
+                Text(person.name),
                 row.status.replace("_", " "),
                 hhmm(row.checked_in_at, tz),
                 hhmm(row.checked_out_at, tz),
