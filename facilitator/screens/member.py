@@ -132,7 +132,7 @@ class MemberScreen(Screen[None]):
                 row.status.word,
                 f"{row.minutes:.0f}",
             )
-        table.focus()
+        self.query_one("#member", VerticalScroll).focus(scroll_visible=False)
 
     def action_back(self) -> None:
         """Back."""
