@@ -11,8 +11,8 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from facilitator.export import safe_cell
 from facilitator.models import AuditEvent, Participant
+from facilitator.text import safe_cell
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from facilitator import config
 from facilitator.errors import ManyErrors, UserError
+from facilitator.text import has_controls, shorten
 
 SCHEMA_VERSION = 1
 """The only `schema = N` this version reads."""
@@ -65,7 +66,33 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Title = Annotated[StrictStr, Field(min_length=1), AfterValidator(_not_blank)]
+def _one_line(value: str) -> str:
+    """Reject control characters and terminal escapes in a one-line text."""
+    if has_controls(value):
+        raise PydanticCustomError(
+            "controls", "contains a control character or terminal escape sequence; remove it"
+        )
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Reject control characters and terminal escapes; line breaks and tabs are fine."""
+    if has_controls(value, newlines=True):
+        raise PydanticCustomError(
+            "controls", "contains a control character or terminal escape sequence; remove it"
+        )
+    return value
+
+
+Line = Annotated[StrictStr, AfterValidator(_one_line)]
+"""One line of text with no control characters (handouts, goals)."""
+
+Prose = Annotated[StrictStr, AfterValidator(_plain_text)]
+"""Text that may span lines (prompts, description), with no other control characters."""
+
+Title = Annotated[
+    StrictStr, Field(min_length=1), AfterValidator(_not_blank), AfterValidator(_one_line)
+]
 
 
 class _Strict(BaseModel):
@@ -80,8 +107,8 @@ class Item(_Strict):
     title: Title
     minutes: Annotated[StrictInt, Field(ge=ITEM_MINUTES[0], le=ITEM_MINUTES[1])]
     kind: Kind = "other"
-    prompts: StrictStr = ""
-    handouts: list[StrictStr] = Field(default_factory=list)
+    prompts: Prose = ""
+    handouts: list[Line] = Field(default_factory=list)
 
 
 class Topic(_Strict):
@@ -89,7 +116,7 @@ class Topic(_Strict):
 
     id: Slug
     title: Title
-    goals: list[StrictStr] = Field(default_factory=list)
+    goals: list[Line] = Field(default_factory=list)
     items: list[Item] = Field(alias="item", min_length=1)
 
     @property
@@ -104,7 +131,7 @@ class Curriculum(_Strict):
     schema_version: StrictInt = Field(alias="schema")
     id: Slug
     title: Title
-    description: StrictStr = ""
+    description: Prose = ""
     minutes: Annotated[StrictInt, Field(ge=PLAN_MINUTES[0], le=PLAN_MINUTES[1])] | None = None
     sessions: list[Topic] = Field(alias="session", min_length=1)
 
@@ -119,7 +146,7 @@ class Curriculum(_Strict):
             raise PydanticCustomError(
                 "schema_version",
                 "unsupported schema {value}: this version of facilitator reads schema = {known}",
-                {"value": value, "known": SCHEMA_VERSION},
+                {"value": shorten(str(value)), "known": SCHEMA_VERSION},
             )
         return value
 
@@ -274,12 +301,14 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        quoted = json.dumps(shorten(value), ensure_ascii=False)
+        # json leaves C1 controls (U+0080-U+009F) raw: escape anything a terminal would act on.
+        return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in quoted)
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    return shorten(str(value))
 
 
 def _slugify(text: str) -> str:
@@ -317,7 +346,7 @@ def _message(error: Any) -> tuple[Loc, str]:
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
         allowed = _ALLOWED_KEYS[_model_at(loc[:-1])]
-        return loc, f"unknown key '{name}'" + _did_you_mean(str(name), allowed)
+        return loc, f"unknown key '{shorten(str(name))}'" + _did_you_mean(str(name), allowed)
     if kind == "missing":
         if name == "session":
             return loc[:-1], "no [[session]]: a curriculum needs at least one session"
@@ -436,6 +465,9 @@ def _parse(path: Path | str) -> tuple[Curriculum | None, list[str]]:
             line = text.count("\n") + (0 if text.endswith("\n") else 1)
             return None, [f"{name}:{line}: invalid TOML: {message} (at the end of the file)"]
         return None, [f"{name}: invalid TOML: {message}"]
+    except (RecursionError, ValueError, MemoryError):
+        # tomllib gives up on very deep nesting and on integers of thousands of digits.
+        return None, [f"{name}: invalid TOML: tables nested too deeply or a number too long"]
     if not data:
         return None, [
             f"{name}: no keys in the file (a curriculum needs schema, id, title and "
@@ -457,7 +489,8 @@ def _parse(path: Path | str) -> tuple[Curriculum | None, list[str]]:
     for line, loc, problem in located:
         where = f"{name}:{line}" if line else name
         # An unknown key is named in the problem itself: show the table it sits in.
-        shown = loc[:-1] if loc and problem.startswith(f"unknown key '{loc[-1]}'") else loc
+        unknown = loc and problem.startswith(f"unknown key '{shorten(str(loc[-1]))}'")
+        shown = loc[:-1] if unknown else loc
         place = f"{format_loc(shown)}: " if shown else ""
         problems.append(f"{where}: {place}{problem}")
     return None, problems

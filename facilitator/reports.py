@@ -40,6 +40,7 @@ from facilitator.models import (
     SessionState,
     Status,
 )
+from facilitator.text import safe_cell
 
 if TYPE_CHECKING:
     from facilitator.curriculum import Curriculum
@@ -449,7 +450,7 @@ def csv_rows(report: AttendanceReport) -> list[list[str]]:
         values = participant_json(p)
         values["external_id"] = p.external_id or ""
         values["hours"] = f"{p.hours:.2f}"
-        rows.append([str(values[name]) for name in FIELDS])
+        rows.append([safe_cell(values[name]) for name in FIELDS])
     return rows
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 import difflib
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,18 +16,16 @@ from sqlmodel import Session, select
 from facilitator import codes
 from facilitator.errors import ManyErrors, UserError
 from facilitator.models import AuditEvent, Group, Membership, Participant
+from facilitator.text import one_line
 
 COLUMNS = ("name", "code", "external_id", "joined")
 MAX_NAME = 120
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2000
+"""A roster is a group's members (a dozen or so): a file far longer is a mistake, refused fast."""
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ANSI/VT escape sequences: CSI (`ESC [ ... final`, or the 8-bit CSI), OSC/DCS/APC/PM/SOS
 # strings up to their terminator, and two-character `ESC x` sequences.
-_ESCAPES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]"
-)
 
 
 @dataclass(frozen=True)
@@ -68,9 +65,7 @@ def clean_name(raw: str) -> str:
     Names come from spreadsheets and walk-in typing and end up on a terminal and on a
     projected screen: `\x1b[2J` must not clear it, and `Zoë O'Brien-Ruiz` must stay as is.
     """
-    text = _ESCAPES.sub("", unicodedata.normalize("NFC", raw))
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())
+    return one_line(raw)
 
 
 def members(db: Session, group: Group, *, include_left: bool = False) -> list[Member]:
@@ -254,6 +249,12 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
+        if len(rows) + len(problems) >= MAX_ROWS:
+            problems.append(
+                f"{where}:{start}: more than {MAX_ROWS} members in one file; "
+                "is this the right file? (split it if it really is a roster)"
+            )
+            break
         if len(values) > len(header):
             problems.append(
                 f"{where}:{start}: {len(values)} fields, but the header has {len(header)}"

@@ -572,7 +572,6 @@ BUG_SQUASHED_ROSTER = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_SQUASHED_ROSTER)
 async def test_roster_columns_fit_after_a_paint_before_the_idle_measure(
     database: Database,
 ) -> None:

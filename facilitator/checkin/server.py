@@ -457,6 +457,25 @@ def make_checkin_app(
     return app
 
 
+class _QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server logger, minus the raw request bytes it logs for malformed requests.
+
+    Those bytes can hold the secret token and a member's code; only the kind of problem stays.
+    """
+
+    def process(self, msg: object, kwargs: dict[str, object]) -> tuple[object, dict[str, object]]:
+        kwargs.pop("exc_info", None)
+        return "check-in server: a malformed request was refused", kwargs
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:
+        if self.isEnabledFor(level):
+            message, kwargs = self.process(msg, kwargs)
+            self.logger.log(level, message, **kwargs)  # type: ignore[arg-type]
+
+
+_QUIET = _QuietLogger(logging.getLogger("facilitator.checkin"), {})
+
+
 class CheckinServer:
     """The phone check-in server of one live session: start it on the UI's loop, stop it at the end.
 
@@ -533,7 +552,9 @@ class CheckinServer:
             max_failures_per_minute=self.max_failures_per_minute,
             monotonic=self.monotonic,
         )
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=2.0, logger=_QUIET
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:

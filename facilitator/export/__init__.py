@@ -27,10 +27,8 @@ from facilitator.export.files import atomic_output
 from facilitator.export.html import session_html, write_html
 from facilitator.export.json_csv import (
     CSV_COLUMNS,
-    FORMULA_STARTS,
     JSON_KEYS,
     csv_rows,
-    safe_cell,
     session_record,
     write_csv,
     write_json,
@@ -44,6 +42,7 @@ from facilitator.export.loading import (
     load_session_log,
 )
 from facilitator.export.run import FORMATS, export_sessions
+from facilitator.text import FORMULA_STARTS, safe_cell
 
 __all__ = [
     "BATCH_SIZE",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from facilitator.export.loading import SessionLog
+from facilitator.text import safe_cell
 from facilitator.timeutil import iso
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -28,9 +29,6 @@ CSV_COLUMNS: tuple[str, ...] = (
     "method",
 )
 """The CSV header, in order."""
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""Cell beginnings a spreadsheet may take for a formula."""
 
 JSON_KEYS: tuple[str, ...] = (
     "id",
@@ -133,12 +131,6 @@ def write_json(logs: Iterator[SessionLog], out: TextIO) -> int:
 
 
 # --- CSV ----------------------------------------------------------------------------------------
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: a leading `'` before a formula-like start."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def minutes_text(minutes: float) -> str:

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from facilitator.curriculum import KINDS, Kind
 from facilitator.models import NOTE_FORMATS, Method, Status
 from facilitator.roster import MAX_NAME
+from facilitator.text import has_controls
 
 MAX_TEXT = 100_000
 """The longest note or addendum text accepted."""
@@ -43,6 +44,24 @@ def _no_nul(value: str) -> str:
     """PostgreSQL cannot store NUL characters in text; nobody types them."""
     if "\x00" in value:
         raise PydanticCustomError("nul", "contains a NUL character")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """Names and titles reach a terminal: no control characters or escape sequences."""
+    if has_controls(value):
+        raise PydanticCustomError(
+            "controls", "contains a control character or terminal escape sequence"
+        )
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Notes may span lines; any other control character or escape is refused."""
+    if has_controls(value, newlines=True):
+        raise PydanticCustomError(
+            "controls", "contains a control character or terminal escape sequence"
+        )
     return value
 
 
@@ -89,16 +108,32 @@ def _session_id(value: str) -> str:
     return str(parsed)
 
 
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
-Line = Annotated[StrictStr, Field(max_length=200), AfterValidator(_no_nul)]
+Text = Annotated[
+    StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul), AfterValidator(_plain_text)
+]
+Line = Annotated[
+    StrictStr, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_one_line)
+]
 Required = Annotated[
-    StrictStr, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_not_blank)
+    StrictStr,
+    Field(max_length=200),
+    AfterValidator(_no_nul),
+    AfterValidator(_not_blank),
+    AfterValidator(_one_line),
 ]
 LongRequired = Annotated[
-    StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul), AfterValidator(_not_blank)
+    StrictStr,
+    Field(max_length=MAX_TEXT),
+    AfterValidator(_no_nul),
+    AfterValidator(_not_blank),
+    AfterValidator(_plain_text),
 ]
 Name = Annotated[
-    StrictStr, Field(max_length=MAX_NAME), AfterValidator(_no_nul), AfterValidator(_not_blank)
+    StrictStr,
+    Field(max_length=MAX_NAME),
+    AfterValidator(_no_nul),
+    AfterValidator(_not_blank),
+    AfterValidator(_one_line),
 ]
 When = Annotated[dt.datetime, BeforeValidator(_instant)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=1440)]

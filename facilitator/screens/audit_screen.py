@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from facilitator.db import Database
 from facilitator.screens.commands import ScreenActions
+from facilitator.text import one_line
 
 
 class AuditScreen(Screen[None]):
@@ -41,10 +42,10 @@ class AuditScreen(Screen[None]):
         for line in lines:
             table.add_row(
                 line.at.strftime("%Y-%m-%d %H:%M:%S"),
-                Text(line.actor),
+                Text(one_line(line.actor)),
                 line.action,
                 (line.session_id or "")[:8],
-                Text(line.participant or ""),
+                Text(one_line(line.participant or "")),
                 Text(json.dumps(line.detail, sort_keys=True)[:80]),
             )
         table.focus()

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select
@@ -95,7 +96,7 @@ class ExportScreen(ModalScreen[int | None]):
             with self.database.session() as db:
                 total = count_sessions(db, filt)
         except UserError as exc:
-            self.query_one("#export-status", Label).update(str(exc))
+            self.query_one("#export-status", Label).update(Content(str(exc)))
             return
         self.query_one("#export-go", Button).disabled = True
         self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=0)
@@ -131,7 +132,7 @@ class ExportScreen(ModalScreen[int | None]):
         self.query_one("#export-progress", ProgressBar).update(progress=event.done)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#export-status", Label).update(f"Export failed: {message}")
+        self.query_one("#export-status", Label).update(Content(f"Export failed: {message}"))
         self.query_one("#export-go", Button).disabled = False
 
     def _finished(self, count: int, path: Path) -> None:

@@ -13,6 +13,7 @@ from facilitator.db import Database
 from facilitator.models import Status
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.text import one_line
 
 
 class HistoryScreen(Screen[None]):
@@ -61,9 +62,9 @@ class HistoryScreen(Screen[None]):
             state = "signed" if row.signed else ("LIVE" if row.state == "live" else "unsigned")
             self.table.add_row(
                 row.local_date.isoformat(),
-                Text(row.group),
-                Text(row.topic),
-                Text(row.facilitator),
+                Text(one_line(row.group)),
+                Text(one_line(row.topic)),
+                Text(one_line(row.facilitator)),
                 str(row.attended),
                 str(row.counts[Status.ABSENT]),
                 state,

@@ -15,6 +15,7 @@ from facilitator.db import Database
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.text import one_line
 
 
 class ChooseScreen(ModalScreen[str | None]):
@@ -89,7 +90,7 @@ class HomeScreen(Screen[None]):
                 live = live_session(db, group)
                 last = last_session(db, group)
                 self.table.add_row(
-                    Text(group.name),
+                    Text(one_line(group.name)),
                     str(summary.members),
                     Text("LIVE — resume", style="bold") if live else Text("—"),
                     Text(f"{last.local_date} {last.topic_title or ''}") if last else Text("never"),

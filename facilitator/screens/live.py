@@ -29,6 +29,7 @@ from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.qr_screen import QRScreen
+from facilitator.text import one_line
 from facilitator.timeutil import hhmm
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
@@ -95,12 +96,13 @@ class LiveScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         snap = self.live.snapshot
-        title = Text(snap.group.name, style="bold")
+        title = Text(one_line(snap.group.name), style="bold")
         title.append(
-            f"  ·  {snap.session.curriculum_title or ''} — {snap.session.topic_title or ''}"
+            f"  ·  {one_line(snap.session.curriculum_title or '')}"
+            f" — {one_line(snap.session.topic_title or '')}"
         )
         if snap.session.facilitator:
-            title.append(f"  ·  {snap.session.facilitator}", style="dim")
+            title.append(f"  ·  {one_line(snap.session.facilitator)}", style="dim")
         yield Label(title, id="title-bar")
         yield SessionClock(id="session-clock")
         with Horizontal(id="main"):
@@ -118,10 +120,11 @@ class LiveScreen(Screen[None]):
         self.clock_line = self.query_one(SessionClock)
         self.qr_panel = self.query_one(QRPanel)
         self.redraw()
+        # Focus before any await: a key pressed meanwhile must not be undone afterwards.
+        self.set_focus(self.roster_panel.table)
         self.notes_panel.load_session_note(self.live.snapshot.notes.get(None))
         self.selected_id = self.roster_panel.table.selected_id
         await self._load_member_note()
-        self.roster_panel.table.focus()
         self._tick_timer = self.set_interval(0.5, self.tick)
         self._maybe_show_break()
         if self.checkin is not None and self.live.live:
@@ -205,7 +208,10 @@ class LiveScreen(Screen[None]):
         if phase is WARNING and self._warned_for != item.id:
             self._warned_for = item.id
             self.notify(
-                f"2 minutes left: {item.title}", title="Agenda", severity="warning", markup=False
+                f"2 minutes left: {one_line(item.title)}",
+                title="Agenda",
+                severity="warning",
+                markup=False,
             )
         if phase is OVER and self._bell_for != item.id:
             self._bell_for = item.id
@@ -230,7 +236,7 @@ class LiveScreen(Screen[None]):
         entry = snap.entry(self.selected_id) if self.selected_id is not None else None
         await self.notes_panel.load_member(
             self.selected_id,
-            entry.participant.name if entry else "",
+            one_line(entry.participant.name) if entry else "",
             snap.notes.get(self.selected_id),
             snap.headings,
             snap.group.note_format,
@@ -310,7 +316,7 @@ class LiveScreen(Screen[None]):
         if result.outcome is Outcome.CLOSED:
             self.notify("The session has ended", severity="error")
             return
-        name = result.participant.short_name if self.privacy else result.participant.name
+        name = one_line(result.participant.short_name if self.privacy else result.participant.name)
         when = hhmm(result.attendance.checked_in_at, tz)
         if result.outcome is Outcome.ALREADY:
             message = f"{name}: already checked in at {when}"
@@ -347,7 +353,7 @@ class LiveScreen(Screen[None]):
             if name:
                 participant = self._run(self.live.add_walk_in, name)
                 if participant is not None:
-                    self.notify(f"Walk-in {participant.name} checked in", markup=False)
+                    self.notify(f"Walk-in {one_line(participant.name)} checked in", markup=False)
 
         self.app.push_screen(AskScreen("Walk-in: the member's full name", "First Last"), add)
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from facilitator.db import Database
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.text import one_line
 from facilitator.widgets.heatmap import HeatMap
 from facilitator.widgets.week_bars import WeekBars
 
@@ -91,7 +92,9 @@ class MemberScreen(Screen[None]):
                     topics = topics_covered(db, group, self.participant_id, curriculum)
 
         self.query_one("#member-title", Label).update(
-            Content.assemble((person.name, "bold"), f"  ·  {group.name}  ·  joined {joined}")
+            Content.assemble(
+                (one_line(person.name), "bold"), f"  ·  {one_line(group.name)}  ·  joined {joined}"
+            )
         )
         if figures is not None:
             streak = figures.consecutive_absences
@@ -112,7 +115,7 @@ class MemberScreen(Screen[None]):
         if topics is None or curriculum is None:
             topics_view.update("The group has no curriculum set.")
         else:
-            titles = {t.id: t.title for t in curriculum.sessions}
+            titles = {t.id: one_line(t.title) for t in curriculum.sessions}
             covered, missing = topics
             topics_view.update(
                 Content.assemble(
@@ -128,7 +131,7 @@ class MemberScreen(Screen[None]):
         for row in reversed(history):
             table.add_row(
                 row.local_date.isoformat(),
-                Text(row.topic_title or row.topic_id or ""),
+                Text(one_line(row.topic_title or row.topic_id or "")),
                 row.status.word,
                 f"{row.minutes:.0f}",
             )

@@ -17,6 +17,7 @@ from facilitator.db import Database
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.text import one_line
 
 COLUMNS = (
     "name",
@@ -89,7 +90,7 @@ class ReportScreen(Screen[None]):
             return
         self.query_one("#home-title", Label).update(
             Content.assemble(
-                (report.group, "bold"),
+                (one_line(report.group), "bold"),
                 f"  ·  attendance {report.date_from} to {report.date_to}"
                 f"  ·  minimum {group.weekly_hours:g} h/week, {group.daily_hours:g} h/day",
             )
@@ -99,7 +100,10 @@ class ReportScreen(Screen[None]):
         if reach:
             parts: list[str | tuple[str, str]] = []
             for item in reach:
-                parts += [(item.name, "bold $error"), ": " + "; ".join(item.reasons) + "\n"]
+                parts += [
+                    (one_line(item.name), "bold $error"),
+                    ": " + "; ".join(item.reasons) + "\n",
+                ]
             self.query_one("#outreach", Static).update(Content.assemble(*parts).rstrip())
         else:
             self.query_one("#outreach", Static).update(
@@ -111,7 +115,7 @@ class ReportScreen(Screen[None]):
         self.table.add_columns(*COLUMNS)
         for pid, row in report.rows():
             self.table.add_row(
-                Text(row.name),
+                Text(one_line(row.name)),
                 str(row.sessions),
                 str(row.present),
                 str(row.late),

@@ -19,6 +19,7 @@ from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
+from facilitator.text import multi_line, one_line
 
 
 def _minutes(start, end) -> str:  # type: ignore[no-untyped-def]
@@ -78,9 +79,9 @@ class SessionDetailScreen(Screen[None]):
         s, tz = log.session, log.timezone
         self.query_one("#detail-title", Label).update(
             Content.assemble(
-                (log.group.name, "bold"),
-                f"  ·  {s.local_date}  ·  {s.topic_title or s.topic_id or ''}",
-                f"  ·  {s.facilitator}" if s.facilitator else "",
+                (one_line(log.group.name), "bold"),
+                f"  ·  {s.local_date}  ·  {one_line(s.topic_title or s.topic_id or '')}",
+                f"  ·  {one_line(s.facilitator)}" if s.facilitator else "",
             )
         )
         ended = hhmm(s.ended_at, tz) if s.ended_at else "still live"
@@ -94,7 +95,7 @@ class SessionDetailScreen(Screen[None]):
         for item in log.agenda:
             agenda.add_row(
                 str(item.position + 1),
-                Text(item.title),
+                Text(one_line(item.title)),
                 item.kind,
                 f"{item.planned_minutes + item.extra_minutes}",
                 "skipped" if item.skipped else _minutes(item.started_at, item.ended_at),
@@ -116,7 +117,7 @@ class SessionDetailScreen(Screen[None]):
         table.add_columns("name", "status", "in", "out", "minutes", "how")
         for row, person in log.attendance:
             table.add_row(
-                Text(person.name),
+                Text(one_line(person.name)),
                 row.status.replace("_", " "),
                 hhmm(row.checked_in_at, tz),
                 hhmm(row.checked_out_at, tz),
@@ -128,8 +129,11 @@ class SessionDetailScreen(Screen[None]):
         signature = self.query_one("#detail-signature", Label)
         if s.signed_at is not None:
             signature.update(
-                f"Signed by {s.signed_by} on {local(s.signed_at, tz).format('YYYY-MM-DD HH:mm')}"
-                " — locked; corrections are addenda (a)."
+                Content(
+                    f"Signed by {one_line(s.signed_by or '')} on "
+                    f"{local(s.signed_at, tz).format('YYYY-MM-DD HH:mm')}"
+                    " — locked; corrections are addenda (a)."
+                )
             )
         else:
             signature.update(
@@ -144,18 +148,23 @@ class SessionDetailScreen(Screen[None]):
         tz = self.record.timezone
         parts: list[str | tuple[str, str] | Content] = []
         for note, author in self.record.notes:
-            who = author.name if author else "Session note"
+            who = one_line(author.name) if author else "Session note"
             fmt = f" ({note.format})" if note.format else ""
-            parts += [(who + fmt, "bold"), "\n", Content(note.text or "(empty)"), "\n\n"]
+            parts += [
+                (who + fmt, "bold"),
+                "\n",
+                Content(multi_line(note.text) or "(empty)"),
+                "\n\n",
+            ]
         for number, addendum in enumerate(self.record.addenda, 1):
             when = local(addendum.created_at, tz).format("YYYY-MM-DD HH:mm")
             parts += [
                 (f"ADDENDUM {number} — {addendum.author}, {when}", "bold $warning"),
                 "\n",
                 "Reason: ",
-                Content(addendum.reason),
+                Content(one_line(addendum.reason)),
                 "\n",
-                Content(addendum.text),
+                Content(multi_line(addendum.text)),
                 "\n\n",
             ]
         if not parts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ from facilitator.agenda import (
     remaining_seconds,
 )
 from facilitator.models import AgendaRun
+from facilitator.text import multi_line, one_line
 from facilitator.timeutil import mmss
 
 
@@ -48,7 +50,7 @@ class AgendaList(Static):
                 mark, style = "·", ""
             minutes = item.planned_minutes + item.extra_minutes
             text.append(f"{mark} {minutes:>3}′ ", style=style)
-            text.append(item.title, style=style)
+            text.append(one_line(item.title), style=style)
             text.append("\n")
         text.rstrip()
         text.no_wrap = True
@@ -86,7 +88,7 @@ class AgendaPanel(Vertical):
         else:
             number = agenda.items.index(item) + 1
             title = Text(f"{number}/{len(agenda.items)} ")
-            title.append(item.title, style="bold")
+            title.append(one_line(item.title), style="bold")
             title.append(f"  ({item.kind})", style="dim")
             self._title.update(title)
         key = None if item is None else item.position
@@ -118,7 +120,10 @@ class AgendaPanel(Vertical):
     def _prompt_markdown(item: AgendaRun | None) -> str:
         if item is None:
             return ""
-        parts = [item.prompts.strip() or "_No prompts for this item._"]
+        parts = [multi_line(item.prompts).strip() or "_No prompts for this item._"]
         if item.handouts:
-            parts.append("**Handouts:** " + ", ".join(item.handouts))
+            names = (
+                re.sub(r"([\\`*_{}\[\]<>()#+\-.!|])", r"\\\1", one_line(h)) for h in item.handouts
+            )
+            parts.append("**Handouts:** " + ", ".join(names))
         return "\n\n".join(parts)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label
 
 from facilitator.live import RosterEntry
 from facilitator.models import Status
+from facilitator.text import one_line
 from facilitator.timeutil import hhmm
 
 STATUS_STYLE = {
@@ -26,7 +27,7 @@ STATUS_STYLE = {
 
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
     """The member's name as plain text (never markup): full, or first name + last initial."""
-    return Text(entry.participant.short_name if privacy else entry.participant.name)
+    return Text(one_line(entry.participant.short_name if privacy else entry.participant.name))
 
 
 class RosterTable(DataTable[Text]):
@@ -36,8 +37,8 @@ class RosterTable(DataTable[Text]):
         """Redraw, keeping the cursor on the same member."""
         selected = self.selected_id
         self.clear(columns=True)
-        columns = ["name", "status", "in", "out", "how"] + ([] if privacy else ["code"])
-        self.add_columns(*columns)
+        labels = ["name", "status", "in", "out", "how"] + ([] if privacy else ["code"])
+        rows: list[list[Text]] = []
         for entry in roster:
             row = entry.attendance
             status = entry.status
@@ -50,7 +51,14 @@ class RosterTable(DataTable[Text]):
                 Text(row.method or ""),
             ]
             if not privacy:
-                cells.append(Text(entry.participant.code, style="dim"))
+                cells.append(Text(one_line(entry.participant.code), style="dim"))
+            rows.append(cells)
+        # Explicit widths: measured now, not on a later idle tick, so a frame drawn in between
+        # never caches cells cut to the header's width.
+        for index, label in enumerate(labels):
+            width = max([len(label), *(rows[r][index].cell_len for r in range(len(rows)))])
+            self.add_column(label, width=width)
+        for entry, cells in zip(roster, rows, strict=True):
             self.add_row(*cells, key=str(entry.participant.id))
         if selected is not None:
             for index, entry in enumerate(roster):
