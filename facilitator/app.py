@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -10,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from facilitator.db import Database
+from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 
 if TYPE_CHECKING:
@@ -25,10 +27,13 @@ class FacilitatorApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
 
-    def __init__(self, database: Database, first_screen: Callable[[], Screen]) -> None:
+    def __init__(self, database: Database | None, first_screen: Callable[[], Screen]) -> None:
         super().__init__()
         self.database = database
+        """The open database (None until an encrypted one is unlocked)."""
         self._first_screen = first_screen
+        self.error: UserError | None = None
+        """Why the app gave up (e.g. the passphrase was not given); the CLI prints it."""
 
     def on_mount(self) -> None:
         self.push_screen(self._first_screen())
@@ -41,6 +46,11 @@ class FacilitatorApp(App[None]):
             if isinstance(screen, LiveScreen):
                 screen._save_notes()
 
+    def fail(self, error: UserError) -> None:
+        """Exit with status 1; the command line then shows `error` as its one-line message."""
+        self.error = error
+        self.exit(return_code=1)
+
     async def action_quit(self) -> None:
         """Quit, saving notes first; a live session stays live and can be resumed."""
         self.save_everything()
@@ -50,6 +60,16 @@ class FacilitatorApp(App[None]):
 def make_app(database: Database, first_screen: Callable[[], Screen]) -> FacilitatorApp:
     """Build the app around an opened database and the screen to show first."""
     return FacilitatorApp(database, first_screen)
+
+
+def make_unlock_app(
+    url: str, path: Path, first_screen: Callable[[Database], Screen]
+) -> FacilitatorApp:
+    """An app for an encrypted database: it asks the passphrase first, opens the database,
+    then shows `first_screen(database)`."""
+    from facilitator.screens.passphrase import PassphraseScreen
+
+    return FacilitatorApp(None, lambda: PassphraseScreen(url, path, first_screen))
 
 
 def make_live_app(

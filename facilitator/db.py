@@ -4,6 +4,9 @@
 every table, an older one is backed up (SQLite) and upgraded by the Alembic revisions in
 `facilitator/migrations/`, one made by a newer facilitator is left alone. A database already up
 to date costs one small query and never imports Alembic.
+
+A SQLite file may be encrypted (SQLCipher, see `facilitator.crypto`): it is opened with its
+passphrase, which lives only in the engine's URL, in memory (SQLAlchemy hides it in every repr).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
 from facilitator import models  # noqa: F401  (registers the tables)
+from facilitator.crypto import Passphrase, WrongPassphrase, is_encrypted, is_plain_sqlite
 from facilitator.errors import UserError
 from facilitator.migrations import HEAD, REVISIONS, legacy_revision
 
@@ -31,6 +35,16 @@ BUSY_TIMEOUT_MS = 10_000
 VERSION_TABLE = "alembic_version"
 # Any constant will do: every facilitator process migrating a PostgreSQL database takes it.
 _PG_MIGRATION_LOCK = 0x66616369  # "faci"
+
+
+def parse_url(url: str) -> URL:
+    """`url` parsed, or a UserError saying it is not a database URL."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise UserError(
+            f"--db: {url!r} is not a database URL (e.g. sqlite:///path/to/file.db)"
+        ) from None
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -86,15 +100,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and owner-only files."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise UserError(
-            f"--db: {url!r} is not a database URL (e.g. sqlite:///path/to/file.db)"
-        ) from None
+def _sqlcipher_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Sorts and temporary tables in memory, never in plain temporary files.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def make_engine(url: str, passphrase: Passphrase | None = None) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and owner-only files.
+
+    With a `passphrase`, the SQLite file is opened through SQLCipher (`sqlite+pysqlcipher`);
+    the dialect sends `PRAGMA key` first on every connection, before the pragmas above.
+    """
+    parsed = parse_url(url)
     kwargs: dict[str, Any] = {}
+    path: Path | None = None
     if parsed.drivername.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
@@ -110,8 +131,22 @@ def make_engine(url: str) -> Engine:
         if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
             # One shared in-memory database for every thread.
             kwargs["poolclass"] = sa.pool.StaticPool
+    target: str | URL = url
+    if passphrase is not None:
+        if path is None or parsed.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise UserError(
+                f"only a SQLite file can be encrypted, not {_describe(url)} "
+                "(for PostgreSQL, use TLS and the server's own disk encryption)"
+            )
+        from facilitator.crypto import sqlcipher
+
+        sqlcipher()  # SQLCipher's own logging off before the first connection
+        target = make_url(url).set(drivername="sqlite+pysqlcipher", password=passphrase.reveal())
+        # The dialect's default (one connection per thread) would re-derive the key, slowly,
+        # for every worker thread; a queue reuses the connections.
+        kwargs["poolclass"] = sa.pool.QueuePool
     try:
-        engine = sa.create_engine(url, **kwargs)
+        engine = sa.create_engine(target, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise UserError(f"--db: no driver for {parsed.drivername!r} ({_one_line(exc)})") from None
     except (ArgumentError, TypeError, ValueError) as exc:
@@ -119,6 +154,8 @@ def make_engine(url: str) -> Engine:
         raise UserError(f"--db: cannot use {shown!r}: {_one_line(exc)}") from None
     if parsed.drivername.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    if passphrase is not None:
+        sa.event.listen(engine, "connect", _sqlcipher_pragmas)
     return engine
 
 
@@ -134,9 +171,10 @@ def _describe(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def explain(exc: DBAPIError, url: str) -> UserError | None:
+def explain(exc: DBAPIError, url: str, *, encrypted: bool = False) -> UserError | None:
     """A clear message for a database the user must see to (locked, read-only, full,
-    missing, not a database), or None when the error is something else."""
+    missing, not a database, wrong passphrase), or None when the error is something else.
+    `encrypted`: the database was opened with a passphrase."""
     orig = exc.orig
     text = _one_line(orig)
     lowered = text.lower()
@@ -173,6 +211,16 @@ def explain(exc: DBAPIError, url: str) -> UserError | None:
             f"cannot open the database {where} ({text}): the file or its folder is missing"
         )
     if sqlite_name.startswith("SQLITE_NOTADB") or "not a database" in lowered:
+        # SQLCipher says the same of a wrong passphrase: the first page does not decrypt.
+        path = _sqlite_file(url)
+        if encrypted:
+            if path is not None and is_plain_sqlite(path):
+                return UserError(f"the database {where} is not encrypted: it needs no passphrase")
+            return WrongPassphrase(where)
+        if path is not None and is_encrypted(path):
+            return UserError(
+                f"the database {where} is encrypted: it opens only with its passphrase"
+            )
         return UserError(f"cannot open the database {where}: {text}")
     return None
 
@@ -212,9 +260,10 @@ def _newer(revision: str) -> UserError:
     )
 
 
-def backup_sqlite(path: Path, revision: str) -> Path:
+def backup_sqlite(path: Path, revision: str, passphrase: Passphrase | None = None) -> Path:
     """Copy the SQLite file at `path` beside it, owner-only, as
-    `<name>.backup-<UTC time>-<revision>.db`, WAL contents included (SQLite's backup API)."""
+    `<name>.backup-<UTC time>-<revision>.db`, WAL contents included (SQLite's backup API).
+    An encrypted file's copy is encrypted under the same `passphrase`."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for attempt in range(100):
         suffix = f"-{attempt}" if attempt else ""
@@ -229,9 +278,14 @@ def backup_sqlite(path: Path, revision: str) -> Path:
         raise OSError(f"too many backups named {path.stem}.backup-{stamp}-*")
     try:
         os.chmod(target, 0o600)
-        source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        if passphrase is None:
+            source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        else:
+            from facilitator.crypto import connect
+
+            source = connect(path, passphrase, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            copy = sqlite3.connect(target)
+            copy = sqlite3.connect(target) if passphrase is None else connect(target, passphrase)
             try:
                 source.backup(copy)
                 # One self-contained file: no -wal/-shm companions to lose when it is moved.
@@ -251,14 +305,20 @@ def backup_sqlite(path: Path, revision: str) -> Path:
 class Database:
     """The one engine of a process, and short-lived sessions on it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, passphrase: Passphrase | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        """The URL as the user gave it (never with the passphrase in it)."""
+        self.engine = make_engine(url, passphrase)
+        self.encrypted = passphrase is not None
+        """Whether the file is opened through SQLCipher, with a passphrase."""
         self.backup: Path | None = None
         """The copy made before the last upgrade of a SQLite file (None: no upgrade)."""
 
+    def _explain(self, exc: DBAPIError) -> UserError | None:
+        return explain(exc, self.url, encrypted=self.encrypted)
+
     def _fail(self, exc: DBAPIError, prefix: str) -> UserError:
-        return explain(exc, self.url) or UserError(f"{prefix}: {_one_line(exc.orig)}")
+        return self._explain(exc) or UserError(f"{prefix}: {_one_line(exc.orig)}")
 
     def migrate(self) -> None:
         """Bring the schema to this version's: create it in an empty database, upgrade an
@@ -362,9 +422,19 @@ class Database:
         """Back up a SQLite file, then run the revisions after `revision` up to HEAD."""
         path = _sqlite_file(self.url)
         if path is not None:
+            errors: tuple[type[BaseException], ...] = (OSError, sqlite3.Error)
+            passphrase = None
+            if self.encrypted:
+                from facilitator.crypto import sqlcipher
+
+                errors += (sqlcipher().Error,)
+                passphrase = Passphrase(self.engine.url.password or "")
             try:
-                self.backup = backup_sqlite(path, revision)
-            except (OSError, sqlite3.Error) as exc:
+                if passphrase is None:
+                    self.backup = backup_sqlite(path, revision)
+                else:
+                    self.backup = backup_sqlite(path, revision, passphrase)
+            except errors as exc:
                 raise UserError(
                     f"cannot back up the database {path} before upgrading it "
                     f"(schema {revision} to {HEAD}): {_one_line(exc)}; nothing was changed"
@@ -383,7 +453,7 @@ class Database:
                 f"cannot upgrade the database: {exc}; nothing was changed{kept}"
             ) from exc
         except Exception as exc:
-            reason = explain(exc, self.url) if isinstance(exc, DBAPIError) else None
+            reason = self._explain(exc) if isinstance(exc, DBAPIError) else None
             detail = str(reason) if reason else _one_line(getattr(exc, "orig", exc))
             raise UserError(
                 f"cannot upgrade the database {_describe(self.url)} from schema {revision} to "
@@ -400,7 +470,7 @@ class Database:
             except DBAPIError as exc:
                 # Locked, read-only, disk full, server gone: the user's to fix, not a crash.
                 db.rollback()
-                reason = explain(exc, self.url)
+                reason = self._explain(exc)
                 if reason is not None:
                     raise reason from exc
                 if isinstance(exc, sa.exc.OperationalError):
@@ -415,9 +485,12 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
-    """Open (creating if needed) the database at `url`, its schema brought up to date."""
-    database = Database(url)
+def open_database(url: str, passphrase: Passphrase | None = None) -> Database:
+    """Open (creating if needed) the database at `url`, its schema brought up to date; an
+    encrypted SQLite file (or a new one to encrypt) with its `passphrase`.
+
+    A wrong passphrase raises `WrongPassphrase`, a `UserError`."""
+    database = Database(url, passphrase)
     try:
         database.migrate()
     except BaseException:

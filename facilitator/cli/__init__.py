@@ -9,6 +9,7 @@ import typer
 from facilitator.cli import (
     badges,
     curriculum,
+    database,
     export,
     groups,
     imports,
@@ -42,9 +43,15 @@ def _root(
         metavar="URL",
         help="Database URL (default: $FACILITATOR_DB, else a SQLite file in your data folder).",
     ),
+    encrypt: bool = typer.Option(
+        False,
+        "--encrypt",
+        help="First run: create the database encrypted (asks for a new passphrase twice). "
+        "An existing one: see `facilitator db encrypt`.",
+    ),
 ) -> None:
     """Open the home screen when no command is given."""
-    ctx.obj = AppState(db_url=db)
+    ctx.obj = AppState(db_url=db, encrypt_new=encrypt)
     if ctx.invoked_subcommand is None:
         session.open_home(ctx.obj)
 
@@ -58,6 +65,7 @@ export.register(app)
 imports.register(app)
 badges.register(app)
 sign.register(app)
+database.register(app)
 
 
 def main() -> None:

@@ -1,10 +1,46 @@
-"""`facilitator run`, `facilitator demo` and the home screen."""
+"""`facilitator run`, `facilitator demo` and the home screen.
+
+With an encrypted database, the TUI opens on its passphrase screen and goes on to the screen
+asked for once the database is open (`make_unlock_app`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from facilitator.cli.context import AppState, state
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from facilitator.app import FacilitatorApp
+    from facilitator.db import Database
+
+
+def _run_app(app: FacilitatorApp) -> None:
+    """Run the TUI; a reason it gave up becomes the command's one-line error (status 1)."""
+    app.run()
+    if app.error is not None:
+        raise app.error
+    if app.return_code:
+        raise typer.Exit(app.return_code)
+
+
+def _unlock_app(app_state: AppState, then: Callable[[Database], Screen]) -> FacilitatorApp:
+    """The TUI for an encrypted database: passphrase screen first, then `then(database)`."""
+    from facilitator.app import make_unlock_app
+
+    path = app_state.locked_file()
+    assert path is not None
+
+    def opened(database: Database) -> Screen:
+        app_state.adopt(database)
+        return then(database)
+
+    return make_unlock_app(app_state.url, path, opened)
 
 
 def open_home(app_state: AppState) -> None:
@@ -12,6 +48,9 @@ def open_home(app_state: AppState) -> None:
     from facilitator.app import make_app
     from facilitator.screens.home import HomeScreen
 
+    if app_state.locked_file() is not None:
+        _run_app(_unlock_app(app_state, HomeScreen))
+        return
     database = app_state.database()
     make_app(database, lambda: HomeScreen(database)).run()
 
@@ -48,29 +87,46 @@ def run(
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
     from facilitator.app import make_live_app
-    from facilitator.groups import get_group
-    from facilitator.sessions import start_or_resume
-    from facilitator.timeutil import utcnow
 
-    database = state(ctx).database()
-    with database.session() as db:
-        target = get_group(db, group)
-        opened = start_or_resume(
-            db,
-            group=target,
-            curriculum=curriculum,
-            topic=topic,
-            facilitator=facilitator,
-            now=utcnow(),
-        )
-    if opened.resumed and (curriculum or topic):
-        typer.echo(
-            "Resuming the group's unfinished session; --curriculum/--topic ignored.", err=True
-        )
+    def start(database: Database, warn: Callable[[str], object]) -> str:
+        from facilitator.groups import get_group
+        from facilitator.sessions import start_or_resume
+        from facilitator.timeutil import utcnow
+
+        with database.session() as db:
+            target = get_group(db, group)
+            opened = start_or_resume(
+                db,
+                group=target,
+                curriculum=curriculum,
+                topic=topic,
+                facilitator=facilitator,
+                now=utcnow(),
+            )
+        if opened.resumed and (curriculum or topic):
+            warn("Resuming the group's unfinished session; --curriculum/--topic ignored.")
+        return opened.session_id
+
+    app_state = state(ctx)
+    if app_state.locked_file() is not None:
+        from facilitator.screens.live import CheckinOptions, LiveScreen
+
+        def live_screen(database: Database) -> Screen:
+            from facilitator.live import open_live
+
+            session_id = start(database, lambda text: app.notify(text, severity="warning"))
+            checkin = CheckinOptions(host=checkin_host, port=checkin_port)
+            return LiveScreen(open_live(database, session_id), checkin=checkin)
+
+        app = _unlock_app(app_state, live_screen)
+        _run_app(app)
+        return
+    database = app_state.database()
+    session_id = start(database, lambda text: typer.echo(text, err=True))
     from facilitator.screens.live import CheckinOptions
 
     app = make_live_app(
-        database, opened.session_id, checkin=CheckinOptions(host=checkin_host, port=checkin_port)
+        database, session_id, checkin=CheckinOptions(host=checkin_host, port=checkin_port)
     )
     app.run()
     if app.return_code:

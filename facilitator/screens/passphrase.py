@@ -1,0 +1,140 @@
+"""The first screen for an encrypted database: its passphrase, then the screen asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from facilitator.crypto import Passphrase, WrongPassphrase
+from facilitator.db import Database, open_database
+from facilitator.errors import UserError
+
+if TYPE_CHECKING:
+    from facilitator.app import FacilitatorApp
+
+TRIES = 3
+
+
+class PassphraseScreen(Screen[None]):
+    """Asks the passphrase of the encrypted database at `path` (hidden input, `enter` opens it,
+    three tries, `escape` quits), opens it off the UI thread, then switches to `then(database)`.
+
+    The passphrase goes from the input straight into the database's engine: the input is
+    cleared at once, and the passphrase is never shown, logged or stored.
+    """
+
+    CSS_PATH = "passphrase.tcss"
+    BINDINGS = [Binding("escape", "give_up", "Quit", id="passphrase.quit")]
+
+    tries_left: var[int] = var(TRIES)
+    """Passphrases that may still be tried before facilitator gives up."""
+
+    @dataclass
+    class Opened(Message):
+        """The database opened with the passphrase given."""
+
+        database: Database
+
+    @dataclass
+    class Refused(Message):
+        """The database did not open: a wrong passphrase, or a problem no retry fixes."""
+
+        error: UserError
+        wrong_passphrase: bool
+
+    def __init__(self, url: str, path: Path, then: Callable[[Database], Screen]) -> None:
+        super().__init__()
+        self.url = url
+        self.path = path
+        self.then = then
+
+    @property
+    def facilitator(self) -> FacilitatorApp:
+        """The app, with its `fail` and `database`."""
+        return cast("FacilitatorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("This database is encrypted.", id="question")
+            yield Label(Content(f"Passphrase for {self.path}:"), id="passphrase-file")
+            yield Input(password=True, id="passphrase", placeholder="passphrase")
+            yield Label("", id="passphrase-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.input = self.query_one("#passphrase", Input)
+        self.message_label = self.query_one("#passphrase-message", Label)
+        self.input.focus()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message_label.update(Content(text))
+        self.message_label.set_class(error, "error")
+
+    @on(Input.Submitted, "#passphrase")
+    def _submitted(self, event: Input.Submitted) -> None:
+        passphrase = Passphrase(event.value)  # never a bare string in a frame's locals
+        self.input.clear()
+        if not passphrase.reveal():
+            self._say("Type the passphrase, then press enter.")
+            return
+        self.input.disabled = True
+        self._say("Opening…")
+        self._open(passphrase)
+
+    @work(thread=True, exclusive=True, group="unlock")
+    def _open(self, passphrase: Passphrase) -> None:
+        """Derive the key and open the database (a fraction of a second, on purpose)."""
+        try:
+            database = open_database(self.url, passphrase)
+        except WrongPassphrase as exc:
+            self.post_message(self.Refused(exc, wrong_passphrase=True))
+        except UserError as exc:
+            self.post_message(self.Refused(exc, wrong_passphrase=False))
+        except Exception as exc:  # never a traceback, whose locals could show the passphrase
+            error = UserError(f"cannot open the database {self.path}: {type(exc).__name__}")
+            self.post_message(self.Refused(error, wrong_passphrase=False))
+        else:
+            self.post_message(self.Opened(database))
+
+    @on(Opened)
+    def _opened(self, message: Opened) -> None:
+        app = self.facilitator
+        try:
+            screen = self.then(message.database)
+        except UserError as exc:  # e.g. `run` names a group that does not exist
+            app.fail(exc)
+            return
+        app.database = message.database
+        app.switch_screen(screen)
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        if not message.wrong_passphrase:
+            self.facilitator.fail(message.error)
+            return
+        self.tries_left -= 1
+        if self.tries_left <= 0:
+            self.facilitator.fail(
+                UserError(f"{message.error}; gave up after {TRIES} tries, nothing was opened")
+            )
+            return
+        left = f"{self.tries_left} tries left" if self.tries_left > 1 else "1 try left"
+        self._say(f"{message.error} — try again ({left}).", error=True)
+        self.input.disabled = False
+        self.input.focus()
+
+    def action_give_up(self) -> None:
+        """Quit without opening the database."""
+        self.facilitator.fail(UserError(f"the encrypted database {self.path} was not opened"))
