@@ -97,15 +97,19 @@ def ensure_rows(db: Session, session_id: str, participant_ids: Iterable[int]) ->
 
 
 def get_row(db: Session, session_id: str, participant_id: int) -> Attendance:
-    """The attendance row of a member in a session (created if missing)."""
+    """The attendance row of a member in a session (created if missing), fresh and locked
+    until the unit of work ends: a change made from it cannot overwrite another laptop's.
+
+    (PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks and needs none: the INSERT in
+    `ensure_rows` has already taken the database's one write lock.)
+    """
     ensure_rows(db, session_id, [participant_id])
-    row = db.exec(
-        select(Attendance).where(
-            Attendance.session_id == session_id, Attendance.participant_id == participant_id
-        )
+    return db.exec(
+        select(Attendance)
+        .where(Attendance.session_id == session_id, Attendance.participant_id == participant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
-    db.refresh(row)
-    return row
 
 
 def arrival_status(group: Group, session: GroupSession, at: dt.datetime) -> Status:
@@ -353,13 +357,18 @@ def mark_all_present(
     ensure_editable(session)
     ids = list(participant_ids)
     ensure_rows(db, session.id, ids)
+    # Locked in one order (no deadlock between two laptops pressing `A`); on PostgreSQL a row
+    # checked in meanwhile by someone else drops out of the selection when its lock is granted.
     rows = db.exec(
-        select(Attendance).where(
+        select(Attendance)
+        .where(
             Attendance.session_id == session.id,
             Attendance.participant_id.in_(ids),  # type: ignore[attr-defined]
             Attendance.checked_in_at.is_(None),  # type: ignore[union-attr]
             Attendance.status == Status.ABSENT.value,
         )
+        .order_by(Attendance.participant_id)
+        .with_for_update()
     ).all()
     for row in rows:
         set_status(

@@ -131,6 +131,12 @@ def make_engine(url: str, passphrase: Passphrase | None = None) -> Engine:
         if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
             # One shared in-memory database for every thread.
             kwargs["poolclass"] = sa.pool.StaticPool
+    elif parsed.drivername.startswith("postgresql"):
+        # Laptops sleep and change networks: a dead pooled connection costs a reconnect, not an
+        # error; and an unreachable server is reported in seconds, not minutes.
+        kwargs["pool_pre_ping"] = True
+        if "connect_timeout" not in parsed.query:
+            kwargs["connect_args"] = {"connect_timeout": 10}
     target: str | URL = url
     if passphrase is not None:
         if path is None or parsed.drivername not in ("sqlite", "sqlite+pysqlite"):

@@ -35,6 +35,7 @@ from facilitator.roster import add_member, members
 from facilitator.sessions import start_session
 from facilitator.timeutil import UTC
 
+from .backend import throwaway_db_url
 from .conftest import START
 
 CURRICULUM = Curriculum.model_validate(
@@ -181,7 +182,11 @@ class Program:
 @pytest.fixture(scope="module")
 def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     """Build the main program once for the module (reports only read it)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'program.db'}"
+    with throwaway_db_url(tmp_path_factory.mktemp("reports")) as url:
+        yield from _build_program(url)
+
+
+def _build_program(url: str) -> Iterator[Program]:
     database = open_database(url)
     with database.session() as db:
         group = create_group(db, name="Evening Path", timezone="America/Chicago")

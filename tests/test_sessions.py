@@ -176,7 +176,9 @@ def test_run_with_an_unknown_group_or_no_curriculum_exits_1(db_url: str) -> None
     assert result.returncode == 1 and "unknown curriculum 'no-such-thing'" in result.stderr
 
 
-def test_a_code_from_another_group_does_not_check_in_here(database: Database, clock: FakeClock) -> None:
+def test_a_code_from_another_group_does_not_check_in_here(
+    database: Database, clock: FakeClock
+) -> None:
     from facilitator.groups import create_group
     from facilitator.roster import add_member
 
