@@ -31,7 +31,8 @@ from pydantic_core import PydanticCustomError
 
 from facilitator import config
 from facilitator.errors import ManyErrors, UserError
-from facilitator.text import has_controls, shorten
+from facilitator.text import shorten
+from facilitator.validators import one_line, plain_text
 
 SCHEMA_VERSION = 1
 """The only `schema = N` this version reads."""
@@ -66,32 +67,14 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _one_line(value: str) -> str:
-    """Reject control characters and terminal escapes in a one-line text."""
-    if has_controls(value):
-        raise PydanticCustomError(
-            "controls", "contains a control character or terminal escape sequence; remove it"
-        )
-    return value
-
-
-def _plain_text(value: str) -> str:
-    """Reject control characters and terminal escapes; line breaks and tabs are fine."""
-    if has_controls(value, newlines=True):
-        raise PydanticCustomError(
-            "controls", "contains a control character or terminal escape sequence; remove it"
-        )
-    return value
-
-
-Line = Annotated[StrictStr, AfterValidator(_one_line)]
+Line = Annotated[StrictStr, AfterValidator(one_line)]
 """One line of text with no control characters (handouts, goals)."""
 
-Prose = Annotated[StrictStr, AfterValidator(_plain_text)]
+Prose = Annotated[StrictStr, AfterValidator(plain_text)]
 """Text that may span lines (prompts, description), with no other control characters."""
 
 Title = Annotated[
-    StrictStr, Field(min_length=1), AfterValidator(_not_blank), AfterValidator(_one_line)
+    StrictStr, Field(min_length=1), AfterValidator(_not_blank), AfterValidator(one_line)
 ]
 
 

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 from facilitator.curriculum import KINDS, Kind
 from facilitator.models import NOTE_FORMATS, Method, Status
 from facilitator.roster import MAX_NAME
-from facilitator.text import has_controls
+from facilitator.validators import one_line, plain_text
 
 MAX_TEXT = 100_000
 """The longest note or addendum text accepted."""
@@ -44,24 +44,6 @@ def _no_nul(value: str) -> str:
     """PostgreSQL cannot store NUL characters in text; nobody types them."""
     if "\x00" in value:
         raise PydanticCustomError("nul", "contains a NUL character")
-    return value
-
-
-def _one_line(value: str) -> str:
-    """Names and titles reach a terminal: no control characters or escape sequences."""
-    if has_controls(value):
-        raise PydanticCustomError(
-            "controls", "contains a control character or terminal escape sequence"
-        )
-    return value
-
-
-def _plain_text(value: str) -> str:
-    """Notes may span lines; any other control character or escape is refused."""
-    if has_controls(value, newlines=True):
-        raise PydanticCustomError(
-            "controls", "contains a control character or terminal escape sequence"
-        )
     return value
 
 
@@ -109,31 +91,31 @@ def _session_id(value: str) -> str:
 
 
 Text = Annotated[
-    StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul), AfterValidator(_plain_text)
+    StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul), AfterValidator(plain_text)
 ]
 Line = Annotated[
-    StrictStr, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_one_line)
+    StrictStr, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(one_line)
 ]
 Required = Annotated[
     StrictStr,
     Field(max_length=200),
     AfterValidator(_no_nul),
     AfterValidator(_not_blank),
-    AfterValidator(_one_line),
+    AfterValidator(one_line),
 ]
 LongRequired = Annotated[
     StrictStr,
     Field(max_length=MAX_TEXT),
     AfterValidator(_no_nul),
     AfterValidator(_not_blank),
-    AfterValidator(_plain_text),
+    AfterValidator(plain_text),
 ]
 Name = Annotated[
     StrictStr,
     Field(max_length=MAX_NAME),
     AfterValidator(_no_nul),
     AfterValidator(_not_blank),
-    AfterValidator(_one_line),
+    AfterValidator(one_line),
 ]
 When = Annotated[dt.datetime, BeforeValidator(_instant)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=1440)]
