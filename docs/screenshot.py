@@ -14,6 +14,8 @@ from facilitator.app import make_live_app
 from facilitator.clock import FakeClock
 from facilitator.db import open_database
 from facilitator.demo import build_demo
+from facilitator.screens.live import CheckinOptions
+from facilitator.widgets.qr_panel import QRPanel
 
 HERE = Path(__file__).parent
 
@@ -23,8 +25,13 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = open_database(f"sqlite:///{folder}/demo.db")
         session_id = build_demo(database, now=clock())
-        app = make_live_app(database, session_id, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
+        app = make_live_app(
+            database, session_id, clock=clock, checkin=CheckinOptions("127.0.0.1", 0)
+        )
+        async with app.run_test(size=(140, 42)) as pilot:
+            panel = app.screen.query_one(QRPanel)
+            while panel.url is None:  # the check-in server starts in the app's loop
+                await pilot.pause(0.05)
             await pilot.pause()
             app.save_screenshot(filename="live-screen.svg", path=str(HERE))
         database.dispose()
