@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from facilitator.db import insert_ignore
 from facilitator.errors import UserError
 from facilitator.models import (
     Attendance,
@@ -62,28 +63,11 @@ def ensure_editable(session: GroupSession) -> None:
         )
 
 
-def _insert_ignore(db: Session, values: list[dict[str, object]]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the attendance table (SQLite and PostgreSQL)."""
-    if not values:
-        return
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Attendance.__table__  # type: ignore[attr-defined]
-    stmt = (
-        insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["session_id", "participant_id"])
-    )
-    db.execute(stmt)
-
-
 def ensure_rows(db: Session, session_id: str, participant_ids: Iterable[int]) -> None:
     """Make sure each member has an attendance row (not yet checked in: absent)."""
-    _insert_ignore(
+    insert_ignore(
         db,
+        Attendance.__table__,  # type: ignore[attr-defined]
         [
             {
                 "session_id": session_id,
@@ -93,6 +77,7 @@ def ensure_rows(db: Session, session_id: str, participant_ids: Iterable[int]) ->
             }
             for pid in participant_ids
         ],
+        conflict=["session_id", "participant_id"],
     )
 
 

@@ -503,3 +503,30 @@ def open_database(url: str, passphrase: Passphrase | None = None) -> Database:
         database.dispose()
         raise
     return database
+
+
+def insert_ignore(
+    db: Session,
+    table: sa.Table,
+    values: list[dict[str, Any]],
+    *,
+    conflict: list[str],
+    where: sa.ColumnElement[bool] | None = None,
+) -> int:
+    """INSERT ... ON CONFLICT (`conflict` [WHERE `where`]) DO NOTHING; returns rows inserted.
+
+    The database decides who was first, so "create if missing" is one atomic step from any
+    thread, process or laptop (SQLite and PostgreSQL).
+    """
+    if not values:
+        return 0
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (
+        insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+    )
+    return int(db.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

@@ -142,9 +142,22 @@ class Membership(SQLModel, table=True):
 
 
 class GroupSession(SQLModel, table=True):
-    """One meeting of a group. `id` is a UUID so records merge across laptops."""
+    """One meeting of a group. `id` is a UUID so records merge across laptops.
+
+    At most one live session per group, by a partial unique index (two laptops starting the
+    same group at once cannot both succeed).
+    """
 
     __tablename__ = "sessions"
+    __table_args__ = (
+        sa.Index(
+            "uq_sessions_one_live_per_group",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'live'"),
+            postgresql_where=sa.text("state = 'live'"),
+        ),
+    )
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
     group_id: int = Field(foreign_key="groups.id", index=True)
@@ -214,9 +227,23 @@ class Attendance(SQLModel, table=True):
 
 
 class Note(SQLModel, table=True):
-    """The session note (participant_id None) or a member's progress note."""
+    """The session note (participant_id None) or a member's progress note.
+
+    One of each per session, by unique indexes: two laptops saving a note for the first time at
+    once end with one note, not two.
+    """
 
     __tablename__ = "notes"
+    __table_args__ = (
+        sa.Index("uq_notes_member_note", "session_id", "participant_id", unique=True),
+        sa.Index(
+            "uq_notes_session_note",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("participant_id IS NULL"),
+            postgresql_where=sa.text("participant_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="sessions.id", index=True)

@@ -7,9 +7,11 @@ import difflib
 import re
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from facilitator.attendance import audit, ensure_editable
+from facilitator.db import insert_ignore
 from facilitator.models import NOTE_FORMATS, GroupSession, Note
 
 CLONE_RATIO = 0.9
@@ -41,12 +43,13 @@ def save_note(
 ) -> Note:
     """Create or update a note; a member note in a format keeps one field per heading."""
     ensure_editable(session)
+    created = _ensure_note(db, session.id, participant_id, now)
     note = db.exec(
-        select(Note).where(Note.session_id == session.id, Note.participant_id == participant_id)
-    ).first()
-    created = note is None
-    if note is None:
-        note = Note(session_id=session.id, participant_id=participant_id, created_at=now)
+        select(Note)
+        .where(Note.session_id == session.id, Note.participant_id == participant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if participant_id is not None and note_format in NOTE_FORMATS:
         headings = NOTE_FORMATS[note_format]
         clean = {h: (fields or {}).get(h, "") for h in headings}
@@ -70,6 +73,29 @@ def save_note(
         )
     db.flush()
     return note
+
+
+def _ensure_note(
+    db: Session, session_id: str, participant_id: int | None, now: dt.datetime
+) -> bool:
+    """Create the empty note if missing, atomically (two laptops may try at once); True if new."""
+    table = Note.__table__  # type: ignore[attr-defined]
+    row = {
+        "session_id": session_id,
+        "participant_id": participant_id,
+        "fields": {},
+        "text": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    if participant_id is None:
+        # The session note: unique per session by a partial index.
+        return bool(
+            insert_ignore(
+                db, table, [row], conflict=["session_id"], where=sa.text("participant_id IS NULL")
+            )
+        )
+    return bool(insert_ignore(db, table, [row], conflict=["session_id", "participant_id"]))
 
 
 def _normalise(text: str) -> str:

@@ -7,6 +7,7 @@ import getpass
 from dataclasses import dataclass
 
 import pendulum
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from facilitator.agenda import Agenda
@@ -73,8 +74,15 @@ def start_session(
         started_at=now,
         local_date=pendulum.instance(now).in_timezone(group.timezone).date(),
     )
+    name = group.name  # read now: after a failed flush the session cannot load it
     db.add(session)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # Another laptop started this group's session a moment ago (one live session per group).
+        raise UserError(
+            f"{name} already has a live session (just started elsewhere); resume it"
+        ) from None
     items = [
         AgendaRun(
             session_id=session.id,
