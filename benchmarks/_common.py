@@ -1,0 +1,296 @@
+"""Shared helpers of the benchmark scripts: the seeded database, statistics, results, the machine.
+
+Not a test module and not part of the package: the scripts in this folder import it by path
+(a script's own folder is on `sys.path`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+
+BENCH_DIR = Path(os.environ.get("FACILITATOR_BENCH_DIR", "/tmp/facilitator-bench"))
+"""Where the seeded clinic and the benchmarks' working copies live (override with the env var)."""
+
+SEED_ARGS = {"years": 5, "groups": 20, "seed": 1}
+"""The clinic every benchmark runs against unless told otherwise."""
+
+
+# -- the seeded database --------------------------------------------------------------------------
+
+
+def schema_fingerprint() -> str:
+    """A short hash of the seed script, the models and the migrations: a new one re-seeds."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    package = ROOT / "facilitator"
+    files = [HERE / "seed.py", package / "models.py"]
+    files += sorted((package / "migrations" / "versions").glob("*.py"))
+    for file in files:
+        if file.is_file():
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def seeded_db(years: float = 5, groups: int = 20, seed: int = 1) -> Path:
+    """The pristine seeded SQLite file for these arguments, seeding it first if it is missing.
+
+    The file name carries `schema_fingerprint()`, so a change to the models, the migrations or
+    the seed script seeds a new file instead of benchmarking a stale one.
+    """
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"clinic-{years:g}y-{groups}g-seed{seed}-{schema_fingerprint()}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial.db")
+        print(f"seeding {path} (once; about a minute)...", file=sys.stderr, flush=True)
+        subprocess.run(
+            [
+                PYTHON,
+                str(HERE / "seed.py"),
+                "--db",
+                f"sqlite:///{partial}",
+                "--years",
+                str(years),
+                "--groups",
+                str(groups),
+                "--seed",
+                str(seed),
+                "--replace",
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
+        for suffix in ("-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        partial.rename(path)
+    return path
+
+
+def working_copy(source: Path, name: str) -> Path:
+    """A fresh copy of the seeded file for a benchmark that writes (the original stays pristine)."""
+    target = BENCH_DIR / f"work-{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o600)
+    return target
+
+
+def url_of(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def db_path_from_args(args: argparse.Namespace, name: str, *, copy: bool) -> Path:
+    """`--db-file` if given, else the seeded clinic (a working copy if the benchmark writes)."""
+    if args.db_file:
+        return Path(args.db_file)
+    pristine = seeded_db(**SEED_ARGS)
+    return working_copy(pristine, name) if copy else pristine
+
+
+def group_names(path: Path) -> list[str]:
+    """The seeded groups' names, by id."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM groups ORDER BY id")]
+
+
+# -- statistics ------------------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (nan when empty)."""
+    return statistics.median(values) if values else math.nan
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile, nearest rank (p99 of 60 samples is the largest but none)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident set size of a process (default: this one) in MB, from /proc."""
+    with open(f"/proc/{pid or 'self'}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return math.nan
+
+
+def timed_run(
+    cmd: Sequence[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, str, int]:
+    """Run a command: (wall seconds, its peak RSS in MB, stdout, stderr, exit status).
+
+    Peak RSS is this one child's `ru_maxrss` (from wait4), so earlier children cannot mask it.
+    Output goes through temporary files, so a large output never blocks the child on a pipe.
+    """
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (
+            elapsed,
+            usage.ru_maxrss / 1024.0,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            proc.returncode,
+        )
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One figure, its floor (if any), and whether it meets its target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    passed: bool | None
+    floor: float | None = None
+    runs: int = 1
+    detail: str = ""
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        """value / floor."""
+        if self.floor in (None, 0) or self.floor is None:
+            return None
+        return self.value / self.floor
+
+    @property
+    def verdict(self) -> str:
+        """PASS, FAIL or INFO (no target)."""
+        return "INFO" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "s":
+        return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    if unit == "MB":
+        return f"{value:.1f} MB"
+    if unit == "rows/s":
+        return f"{value:,.0f} rows/s"
+    return f"{value:g} {unit}"
+
+
+def table(results: Iterable[Result]) -> str:
+    """A Markdown table of results."""
+    lines = [
+        "| benchmark | median | floor | ratio | target | runs | result |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "-"
+        lines.append(
+            f"| {r.name} | {_fmt(r.value, r.unit)} | {_fmt(r.floor, r.unit)} | {ratio} | "
+            f"{r.target} | {r.runs} | {r.verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def emit(results: list[Result], args: argparse.Namespace) -> int:
+    """Print the table and details; write `--json` if asked. Exit 0: figures, not tests."""
+    print()
+    print(table(results))
+    for r in results:
+        if r.detail:
+            print(f"  {r.name}: {r.detail}")
+    if getattr(args, "json", None):
+        Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2))
+    return 0
+
+
+def parser(description: str, *, runs: int) -> argparse.ArgumentParser:
+    """The options every benchmark script takes."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument(
+        "--db-file",
+        help="an already seeded SQLite file (default: the seeded clinic in $FACILITATOR_BENCH_DIR)",
+    )
+    p.add_argument("--runs", type=int, default=runs, help=f"measured runs (default {runs})")
+    p.add_argument("--json", help="also write the results to this JSON file")
+    return p
+
+
+# -- the machine -----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """nproc, CPU model, RAM, OS, Python and the key library versions."""
+    from importlib.metadata import version
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    libs = []
+    for name in ("textual", "sqlalchemy", "sqlmodel", "aiohttp", "rich"):
+        with contextlib.suppress(Exception):
+            libs.append(f"{name} {version(name)}")
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": ram,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "libraries": ", ".join(libs),
+    }
+
+
+def print_machine() -> None:
+    """One line about the machine, for the top of a benchmark's output."""
+    m = machine()
+    print(
+        f"machine: {m['cpus']} CPU ({m['cpu']}), {m['ram']} RAM, {m['os']}, Python {m['python']}, "
+        f"SQLite {m['sqlite']}"
+    )

@@ -1,0 +1,329 @@
+"""Phone check-in under a burst: 60 members posting their codes at once to a live session.
+
+    python benchmarks/bench_checkin.py [--runs 5] [--db-file FILE]
+
+The seeded clinic's first group is grown to 60 current members and given a live session. The
+check-in server runs in its own process (phones are other machines), in three forms:
+
+- `app`: the real live screen (`make_live_app`, headless) serving check-in in its own loop, with
+  the roster refresh every check-in triggers: what `facilitator run` does. The target applies here.
+- `server`: `CheckinServer` alone (the check-in path without the screen's share).
+- `floor`: a bare aiohttp handler doing one committed sqlite3 INSERT per request.
+
+Each wave fires 60 concurrent POSTs (one connection each, released together) and times each from
+sending to the full answer; the server commits before it answers, so that is request to committed
+record. One more wave sends the same 60 check-ins 50 ms apart (INFO: service time without the
+queue). After each wave the database must hold exactly 60 checked-in records (then they are reset
+for the next wave). p50/p99 pool the waves after a first, cold wave (reported on its own).
+Target: p99 ≤ 50 ms on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import (
+    HERE,
+    PYTHON,
+    Result,
+    db_path_from_args,
+    emit,
+    median,
+    parser,
+    percentile,
+    print_machine,
+    rss_mb,
+    url_of,
+)
+
+MEMBERS = 60
+PACED_SPACING = 0.05
+TARGET_P99_MS = 50.0
+
+
+def prepare(path: Path) -> tuple[str, list[str]]:
+    """Grow group 1 to 60 current members, open a live session; (session id, their codes)."""
+    sys.path.insert(0, str(HERE))
+    from seed import first_group_name, open_live
+
+    from facilitator.db import Database
+    from facilitator.groups import get_group
+    from facilitator.roster import add_member, members
+
+    url = url_of(path)
+    name = first_group_name(url)
+    database = Database(url)
+    with database.session() as db:
+        group = get_group(db, name)
+        current = members(db, group)
+        for i in range(MEMBERS - len(current)):
+            add_member(
+                db,
+                group,
+                name=f"Benchmark Member{i:02d}",
+                joined=dt.date.today() - dt.timedelta(days=3),
+                actor="bench",
+            )
+    database.dispose()
+    session_id = open_live(url, name, checked_in=0)
+    database = Database(url)
+    with database.session() as db:
+        codes = [m.participant.code for m in members(db, get_group(db, name))]
+    database.dispose()
+    assert len(codes) == MEMBERS, len(codes)
+    return session_id, codes
+
+
+def reset(path: Path, session_id: str) -> None:
+    """Nobody checked in yet (the next wave's members are all first-timers)."""
+    with sqlite3.connect(path, timeout=10) as conn:
+        conn.execute(
+            "UPDATE attendance SET status = 'absent', checked_in_at = NULL, "
+            "checked_out_at = NULL, method = NULL WHERE session_id = ?",
+            (session_id,),
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor_checkins "
+            "(id INTEGER PRIMARY KEY, code TEXT NOT NULL, at TEXT NOT NULL)"
+        )
+        conn.execute("DELETE FROM bench_floor_checkins")
+
+
+def committed(path: Path, session_id: str, mode: str) -> int:
+    """How many check-ins the wave left in the database."""
+    with sqlite3.connect(path, timeout=10) as conn:
+        if mode == "floor":
+            return int(conn.execute("SELECT count(*) FROM bench_floor_checkins").fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM attendance WHERE session_id = ? AND "
+                "checked_in_at IS NOT NULL AND method = 'phone'",
+                (session_id,),
+            ).fetchone()[0]
+        )
+
+
+async def wave(url: str, codes: list[str], spacing: float = 0.0) -> list[tuple[float, int]]:
+    """60 POSTs released together (or `spacing` seconds apart); (seconds, HTTP status) each."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as client:
+        go = asyncio.Event()
+
+        async def one(index: int, code: str) -> tuple[float, int]:
+            await go.wait()
+            if spacing:
+                await asyncio.sleep(index * spacing)
+            began = time.perf_counter()
+            async with client.post(url, data={"code": code}) as response:
+                await response.read()
+                return time.perf_counter() - began, response.status
+
+        tasks = [asyncio.create_task(one(i, code)) for i, code in enumerate(codes)]
+        await asyncio.sleep(0.05)  # every task is waiting at the start line
+        go.set()
+        return await asyncio.gather(*tasks)
+
+
+def run_mode(
+    mode: str, path: Path, session_id: str, codes: list[str], runs: int
+) -> tuple[list[float], list[float], list[float], int, float]:
+    """(warm burst, cold burst, paced latencies in ms; failures; server RSS in MB)."""
+    reset(path, session_id)
+    server = subprocess.Popen(
+        [PYTHON, str(HERE / "_checkin_server.py"), mode, url_of(path), session_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if not line.startswith("URL "):
+            raise SystemExit(f"{mode} server did not start: {line!r}")
+        url = line.split(" ", 1)[1].strip()
+        warm: list[float] = []
+        cold: list[float] = []
+        failures = 0
+        for run in range(runs + 1):
+            reset(path, session_id)
+            results = asyncio.run(wave(url, codes))
+            failures += sum(1 for _, status in results if status != 200)
+            stored = committed(path, session_id, mode)
+            if stored != len(codes):
+                print(f"  {mode}: wave {run}: {stored} records stored, expected {len(codes)}")
+                failures += abs(len(codes) - stored)
+            latencies = [seconds * 1000 for seconds, _ in results]
+            (cold if run == 0 else warm).extend(latencies)
+        # One paced wave: the same 60 check-ins arriving 50 ms apart (no queue): service time.
+        reset(path, session_id)
+        paced_results = asyncio.run(wave(url, codes, spacing=PACED_SPACING))
+        failures += sum(1 for _, status in paced_results if status != 200)
+        paced = [seconds * 1000 for seconds, _ in paced_results]
+        rss = rss_mb(server.pid)
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return warm, cold, paced, failures, rss
+
+
+def profile(path: Path, session_id: str, codes: list[str]) -> None:
+    """Why a check-in costs what it does: the server's core call one at a time, and the screen.
+
+    1. `checkin.server._attempt` (what each POST runs in a worker thread) called 60 times in a
+       row: per-call time, SQL statements per check-in, and the top functions under cProfile.
+    2. The live screen's `refresh_from_database` (what every phone check-in triggers on the
+       event loop before the phone gets its answer) with 60 members: reload vs redraw.
+    """
+    import cProfile
+    import pstats
+
+    import sqlalchemy as sa
+
+    from facilitator.checkin.server import _attempt
+    from facilitator.db import Database
+    from facilitator.timeutil import utcnow
+
+    reset(path, session_id)
+    database = Database(url_of(path))
+    statements = [0]
+
+    @sa.event.listens_for(database.engine, "before_cursor_execute")
+    def _count(*_args):  # type: ignore[no-untyped-def]
+        statements[0] += 1
+
+    _attempt(database, session_id, codes[0], utcnow(), "bench")  # warm
+    statements[0] = 0
+    times = []
+    profiler = cProfile.Profile()
+    for code in codes[1:]:
+        began = time.perf_counter()
+        profiler.enable()
+        _attempt(database, session_id, code, utcnow(), "bench")
+        profiler.disable()
+        times.append((time.perf_counter() - began) * 1000)
+    database.dispose()
+    print(
+        f"\nprofile: one check-in (server core, sequential, under cProfile): p50 "
+        f"{percentile(times, 50):.1f} ms, p99 {percentile(times, 99):.1f} ms; "
+        f"{statements[0] / len(times):.1f} SQL statements per check-in"
+    )
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(8)
+
+    async def screen() -> None:
+        from facilitator.app import make_live_app
+        from facilitator.screens.live import LiveScreen
+
+        database = Database(url_of(path))
+        app = make_live_app(database, session_id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.2)
+            live = app.screen
+            assert isinstance(live, LiveScreen)
+            reload, redraw, whole = [], [], []
+            for _ in range(20):
+                began = time.perf_counter()
+                live.live.refresh()
+                middle = time.perf_counter()
+                live.redraw()
+                await pilot.pause()
+                end = time.perf_counter()
+                reload.append((middle - began) * 1000)
+                redraw.append((end - middle) * 1000)
+                began = time.perf_counter()
+                live.refresh_from_database()
+                await pilot.pause()
+                whole.append((time.perf_counter() - began) * 1000)
+            print(
+                f"profile: the live screen's refresh after a check-in "
+                f"({len(live.live.snapshot.roster)} members): {median(whole):.1f} ms "
+                f"of event-loop time (median) = reload "
+                f"{median(reload):.1f} ms (LiveSession._load) + redraw and render "
+                f"{median(redraw):.1f} ms (roster DataTable cleared and rebuilt)"
+            )
+        database.dispose()
+
+    asyncio.run(screen())
+
+
+def main() -> int:
+    p = parser(__doc__.split("\n\n")[0], runs=5)
+    p.add_argument("--profile", action="store_true", help="also show where a check-in's time goes")
+    args = p.parse_args()
+    print_machine()
+    path = db_path_from_args(args, "checkin", copy=True)
+    session_id, codes = prepare(path)
+    print(f"database: {path}; live session {session_id} with {len(codes)} members")
+    figures = {}
+    for mode in ("floor", "server", "app"):
+        warm, cold, paced, failures, rss = run_mode(mode, path, session_id, codes, args.runs)
+        figures[mode] = (warm, cold, paced, failures, rss)
+        print(
+            f"  {mode:<6} burst p50 {percentile(warm, 50):7.1f} ms"
+            f"  p99 {percentile(warm, 99):7.1f} ms"
+            f"  | cold burst p99 {percentile(cold, 99):7.1f} ms"
+            f"  | paced (50 ms apart) p50 {percentile(paced, 50):6.1f} ms"
+            f"  p99 {percentile(paced, 99):6.1f} ms  | failures {failures}  RSS {rss:.0f} MB"
+        )
+    results = []
+    floor_warm = figures["floor"][0]
+    floor_paced = figures["floor"][2]
+    for mode, label in (("app", "live app"), ("server", "server alone")):
+        warm, cold, paced, failures, rss = figures[mode]
+        for p in (50, 99):
+            value = percentile(warm, p)
+            results.append(
+                Result(
+                    name=f"check-in p{p}, 60 concurrent, {label}",
+                    value=value,
+                    unit="ms",
+                    floor=percentile(floor_warm, p),
+                    target="p99 ≤ 50 ms" if p == 99 else "-",
+                    passed=(value <= TARGET_P99_MS and failures == 0)
+                    if (p == 99 and mode == "app")
+                    else None,
+                    runs=args.runs,
+                    detail=(
+                        f"{len(warm)} requests in {args.runs} waves, {failures} failures; "
+                        f"cold first wave p99 {percentile(cold, 99):.1f} ms; "
+                        f"wave median {median(warm):.1f} ms"
+                    )
+                    if p == 99
+                    else "",
+                )
+            )
+        results.append(
+            Result(
+                name=f"check-in p99, paced 50 ms apart, {label}",
+                value=percentile(paced, 99),
+                unit="ms",
+                floor=percentile(floor_paced, 99),
+                target="info",
+                passed=None,
+                runs=1,
+                detail=(
+                    f"p50 {percentile(paced, 50):.1f} ms "
+                    f"(floor {percentile(floor_paced, 50):.1f} ms)"
+                ),
+            )
+        )
+    emit(results, args)
+    if args.profile:
+        profile(path, session_id, codes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

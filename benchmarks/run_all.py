@@ -1,0 +1,86 @@
+"""Every benchmark, one after another, and one summary table.
+
+    python benchmarks/run_all.py [--quick] [--only startup,checkin,reports,export,memory]
+                                 [--markdown FILE]
+
+Seeds the clinic first if needed (about a minute), then runs each `bench_*.py` in its own process
+with its default number of runs (`--quick`: fewer runs and 1 simulated hour, for a smoke test; its
+figures are not the documented ones). Prints the machine, the load average before and after (other
+work on the machine inflates every figure; the ratios to floors measured in the same run much
+less), and a Markdown table of every figure with its floor, ratio, target and PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import HERE, PYTHON, SEED_ARGS, Result, machine, seeded_db, table
+
+BENCHES = {
+    "startup": ("bench_startup.py", [], ["--runs", "3"]),
+    "checkin": ("bench_checkin.py", [], ["--runs", "2"]),
+    "reports": ("bench_reports.py", [], ["--runs", "2", "--all-runs", "1"]),
+    "export": ("bench_export.py", [], ["--runs", "1"]),
+    "memory": ("bench_live_memory.py", [], ["--hours", "1"]),
+}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    p.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHES))
+    p.add_argument("--markdown", help="also write the summary (Markdown) to this file")
+    args = p.parse_args()
+    chosen = args.only.split(",") if args.only else list(BENCHES)
+    m = machine()
+    began = time.time()
+    load_before = os.getloadavg()
+    print(f"machine: {m['cpus']} CPU ({m['cpu']}), {m['ram']} RAM, {m['os']}")
+    print(f"Python {m['python']}, SQLite {m['sqlite']}; {m['libraries']}")
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    seeded_db(**SEED_ARGS)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in chosen:
+            script, extra, quick = BENCHES[name]
+            out = Path(folder) / f"{name}.json"
+            cmd = [
+                PYTHON,
+                str(HERE / script),
+                *extra,
+                *(quick if args.quick else []),
+                "--json",
+                str(out),
+            ]
+            print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd)
+            print(f"=== {name} took {time.perf_counter() - t0:.0f} s (exit {done.returncode})")
+            if out.exists():
+                results += [Result(**r) for r in json.loads(out.read_text())]
+    load_after = os.getloadavg()
+    summary = "\n".join(
+        [
+            f"machine: {m['cpus']} CPU ({m['cpu']}), {m['ram']} RAM, Python {m['python']}, "
+            f"SQLite {m['sqlite']}",
+            f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; "
+            f"{(time.time() - began) / 60:.0f} min in all",
+            "",
+            table(results),
+        ]
+    )
+    print("\n" + summary)
+    if args.markdown:
+        Path(args.markdown).write_text(summary + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
