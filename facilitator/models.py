@@ -150,6 +150,8 @@ class GroupSession(SQLModel, table=True):
 
     __tablename__ = "sessions"
     __table_args__ = (
+        # The attendance report's access path: a group's ended sessions by date.
+        sa.Index("ix_sessions_group_state_date", "group_id", "state", "local_date"),
         sa.Index(
             "uq_sessions_one_live_per_group",
             "group_id",
