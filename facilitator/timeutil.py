@@ -80,12 +80,6 @@ def machine_timezone() -> str:
     return name or "UTC"
 
 
-def day_bounds(day: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants where a local calendar day starts and the next one starts."""
-    start = pendulum.datetime(day.year, day.month, day.day, tz=tz)
-    return start.in_timezone("UTC"), start.add(days=1).in_timezone("UTC")
-
-
 def mmss(seconds: float) -> str:
     """`22:41` for remaining time, `+02:13` for time over (negative seconds)."""
     # Count down in whole seconds rounded up (00:00 only when time is up); count

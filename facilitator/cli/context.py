@@ -150,8 +150,3 @@ def _error(message: str) -> Exception:
     from facilitator.errors import UserError
 
     return UserError(message)
-
-
-def fail(message: str) -> None:
-    """Raise the user-facing error that exits with status 1."""
-    raise _error(message)

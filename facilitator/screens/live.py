@@ -463,8 +463,3 @@ class LiveScreen(Screen[None]):
         else:
             self.app.notify(message)
             self.dismiss(None)
-
-    async def action_quit_app(self) -> None:
-        """Save notes and quit; the session stays live and resumes with `facilitator run`."""
-        self._save_notes()
-        self.app.exit(message="The session is still live: resume it with `facilitator run GROUP`.")
