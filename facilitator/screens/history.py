@@ -14,6 +14,7 @@ from facilitator.models import Status
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
 from facilitator.text import one_line
+from facilitator.widgets.tables import selected_key
 
 
 class HistoryScreen(Screen[None]):
@@ -87,9 +88,7 @@ class HistoryScreen(Screen[None]):
         """Open the session under the cursor."""
         from facilitator.screens.session_detail import SessionDetailScreen
 
-        if self.table.row_count == 0:
-            return
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        key = selected_key(self.table)
         if key:
             self.app.push_screen(SessionDetailScreen(self.database, key))
 

@@ -16,6 +16,7 @@ from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
 from facilitator.text import one_line
+from facilitator.widgets.tables import selected_key
 
 
 class ChooseScreen(ModalScreen[str | None]):
@@ -123,9 +124,7 @@ class HomeScreen(Screen[None]):
         label.display = bool(overdue)
 
     def _selected_group(self) -> int | None:
-        if self.table.row_count == 0:
-            return None
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        key = selected_key(self.table)
         return int(key) if key else None
 
     def action_history(self) -> None:
@@ -156,10 +155,9 @@ class HomeScreen(Screen[None]):
         from facilitator.models import Group
         from facilitator.sessions import last_session, live_session
 
-        if self.table.row_count == 0:
+        group_id = self._selected_group()
+        if group_id is None:
             return
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
-        group_id = int(key or 0)
         with self.database.session() as db:
             group = db.get(Group, group_id)
             if group is None:

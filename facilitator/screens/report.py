@@ -18,6 +18,7 @@ from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
 from facilitator.text import one_line
+from facilitator.widgets.tables import selected_key
 
 COLUMNS = (
     "name",
@@ -149,9 +150,7 @@ class ReportScreen(Screen[None]):
         """Open the member under the cursor."""
         from facilitator.screens.member import MemberScreen
 
-        if self.table.row_count == 0:
-            return
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        key = selected_key(self.table)
         if key:
             self.app.push_screen(
                 MemberScreen(self.database, self.group_id, int(key), today=self.today)

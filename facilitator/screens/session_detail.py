@@ -20,6 +20,7 @@ from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.text import multi_line, one_line
+from facilitator.widgets.tables import selected_key
 
 
 def _minutes(start, end) -> str:  # type: ignore[no-untyped-def]
@@ -249,9 +250,9 @@ class SessionDetailScreen(Screen[None]):
         from facilitator.timeutil import utcnow
 
         table = self.query_one("#detail-attendance", DataTable)
-        if table.row_count == 0:
+        key = selected_key(table)
+        if key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         row_index = table.cursor_row
         try:
             with self.database.session() as db:
@@ -259,7 +260,7 @@ class SessionDetailScreen(Screen[None]):
                     db,
                     group=self.record.group,
                     session=self.record.session,
-                    participant_id=int(key or 0),
+                    participant_id=int(key),
                     now=utcnow(),
                     actor=self.actor,
                 )
@@ -282,10 +283,7 @@ class SessionDetailScreen(Screen[None]):
         """Open the selected member's attendance history."""
         from facilitator.screens.member import MemberScreen
 
-        table = self.query_one("#detail-attendance", DataTable)
-        if table.row_count == 0:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = selected_key(self.query_one("#detail-attendance", DataTable))
         if key:
             self.app.push_screen(MemberScreen(self.database, self.record.group.id, int(key)))  # type: ignore[arg-type]
 
