@@ -30,8 +30,9 @@ def _announce(url: str) -> None:
 
 async def run_app(url: str, session_id: str) -> None:
     from facilitator.app import make_live_app
-    from facilitator.db import Database
-    from facilitator.screens.live import CheckinOptions, LiveScreen
+    from facilitator.checkin.options import CheckinOptions
+    from facilitator.screens.live import LiveScreen
+    from facilitator.store.db import Database
 
     database = Database(url)
     app = make_live_app(
@@ -52,7 +53,7 @@ async def run_app(url: str, session_id: str) -> None:
 
 async def run_server(url: str, session_id: str) -> None:
     from facilitator.checkin.server import CheckinServer
-    from facilitator.db import Database
+    from facilitator.store.db import Database
 
     database = Database(url)
     server = CheckinServer(database, session_id)

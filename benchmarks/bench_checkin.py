@@ -52,9 +52,9 @@ def prepare(path: Path) -> tuple[str, list[str]]:
     sys.path.insert(0, str(HERE))
     from seed import first_group_name, open_live
 
-    from facilitator.db import Database
-    from facilitator.groups import get_group
-    from facilitator.roster import add_member, members
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import add_member, members
+    from facilitator.store.db import Database
 
     url = url_of(path)
     name = first_group_name(url)
@@ -193,8 +193,8 @@ def profile(path: Path, session_id: str, codes: list[str]) -> None:
     import sqlalchemy as sa
 
     from facilitator.checkin.server import _attempt
-    from facilitator.db import Database
-    from facilitator.timeutil import utcnow
+    from facilitator.common.timeutil import utcnow
+    from facilitator.store.db import Database
 
     reset(path, session_id)
     database = Database(url_of(path))

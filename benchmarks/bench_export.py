@@ -121,8 +121,8 @@ def profile(path: Path, group: str) -> None:
     import pstats
     import time
 
-    from facilitator.db import Database
-    from facilitator.export import ExportFilter, export_sessions, loading
+    from facilitator.exchange.export import ExportFilter, export_sessions, loading
+    from facilitator.store.db import Database
 
     database = Database(url_of(path))
     for fmt in ("csv", "json"):

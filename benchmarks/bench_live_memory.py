@@ -51,10 +51,15 @@ def make_session(url: str, start: dt.datetime) -> tuple[str, list[tuple[int, str
     sys.path.insert(0, str(HERE))
     from seed import first_group_name
 
-    from facilitator.db import Database
-    from facilitator.groups import get_group
-    from facilitator.roster import members
-    from facilitator.sessions import choose_curriculum, live_session, propose_topic, start_session
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import members
+    from facilitator.session.lifecycle import (
+        choose_curriculum,
+        live_session,
+        propose_topic,
+        start_session,
+    )
+    from facilitator.store.db import Database
 
     database = Database(url)
     with database.session() as db:
@@ -88,10 +93,11 @@ async def play(url: str, session_id: str, roster: list[tuple[int, str]], start: 
     import aiohttp
 
     from facilitator.app import make_live_app
-    from facilitator.clock import FakeClock
-    from facilitator.db import Database
+    from facilitator.checkin.options import CheckinOptions
+    from facilitator.common.clock import FakeClock
     from facilitator.screens.break_screen import BreakScreen
-    from facilitator.screens.live import CheckinOptions, LiveScreen
+    from facilitator.screens.live import LiveScreen
+    from facilitator.store.db import Database
 
     clock = FakeClock(start)
     database = Database(url)
@@ -184,7 +190,7 @@ async def play(url: str, session_id: str, roster: list[tuple[int, str]], start: 
                     await press("b")
                     counters["items"] += 1
             elif app.screen is live and agenda.current is not None:
-                from facilitator.agenda import remaining_seconds
+                from facilitator.session.agenda import remaining_seconds
 
                 if remaining_seconds(agenda.current, clock()) <= 0 and agenda.upcoming:
                     await press("n")

@@ -107,9 +107,9 @@ def bench_core(path: Path, runs: int, all_runs: int, start: dt.date, end: dt.dat
     A first pass over every group warms the caches and checks the floor's figures against the
     report's (not counted); then `runs` passes over group 1 and `all_runs` over all groups.
     """
-    from facilitator.db import Database
-    from facilitator.models import Group
-    from facilitator.reports import attendance_report
+    from facilitator.reports.figures import attendance_report
+    from facilitator.store.db import Database
+    from facilitator.store.models import Group
 
     groups = _groups(path)
     database = Database(url_of(path))
@@ -261,9 +261,9 @@ def profile(path: Path, start: dt.date, end: dt.date) -> None:
 
     import sqlalchemy as sa
 
-    from facilitator.db import Database
-    from facilitator.models import Group
-    from facilitator.reports import attendance_report
+    from facilitator.reports.figures import attendance_report
+    from facilitator.store.db import Database
+    from facilitator.store.models import Group
 
     database = Database(url_of(path))
     statements: list[tuple[float, str, object]] = []

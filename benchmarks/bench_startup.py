@@ -170,10 +170,10 @@ def end_live_sessions(url: str) -> None:
     """End any live session, so the next `run` starts a new one."""
     from sqlmodel import select
 
-    from facilitator.db import Database
-    from facilitator.models import GroupSession, SessionState
-    from facilitator.sessions import end_session
-    from facilitator.timeutil import utcnow
+    from facilitator.common.timeutil import utcnow
+    from facilitator.session.lifecycle import end_session
+    from facilitator.store.db import Database
+    from facilitator.store.models import GroupSession, SessionState
 
     database = Database(url)
     with database.session() as db:
@@ -186,9 +186,9 @@ def end_live_sessions(url: str) -> None:
 
 def roster_name(url: str, group: str) -> str:
     """The name at the top of the group's roster (sorted by name)."""
-    from facilitator.db import Database
-    from facilitator.groups import get_group
-    from facilitator.roster import members
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import members
+    from facilitator.store.db import Database
 
     database = Database(url)
     with database.session() as db:

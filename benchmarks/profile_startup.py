@@ -39,12 +39,12 @@ def lap(name, t=[T0]):
 import facilitator.cli; lap("import facilitator.cli (typer)")
 from facilitator.cli.context import AppState
 state = AppState(db_url=sys.argv[1])
-from facilitator.db import open_database; lap("import facilitator.db (sqlmodel, sqlalchemy)")
+from facilitator.store.db import open_database; lap("import store.db (sqlmodel, sqlalchemy)")
 database = state.database(); lap("open the database (create_all)")
 from facilitator.app import make_live_app; lap("import facilitator.app (textual)")
-from facilitator.groups import get_group
-from facilitator.sessions import start_or_resume
-from facilitator.timeutil import utcnow
+from facilitator.program.groups import get_group
+from facilitator.session.lifecycle import start_or_resume
+from facilitator.common.timeutil import utcnow
 lap("import groups, sessions (pendulum, pydantic)")
 with database.session() as db:
     target = get_group(db, sys.argv[2])
@@ -52,7 +52,8 @@ with database.session() as db:
         db, group=target, curriculum=None, topic=None, facilitator=None, now=utcnow()
     )
 lap(f"start_or_resume ({'resumed' if opened.resumed else 'new session'}; curricula, queries)")
-from facilitator.screens.live import CheckinOptions, LiveScreen
+from facilitator.checkin.options import CheckinOptions
+from facilitator.screens.live import LiveScreen
 lap("import screens.live (widgets)")
 app = make_live_app(database, opened.session_id, checkin=CheckinOptions(host="127.0.0.1", port=0))
 lap("make_live_app (open_live: snapshot)")
@@ -122,9 +123,10 @@ else:
 """
 
 IMPORTS = (
-    "import facilitator.cli, facilitator.cli.context; import facilitator.db; "
-    "import facilitator.app, facilitator.groups, facilitator.sessions, facilitator.timeutil; "
-    "import facilitator.screens.live; import facilitator.checkin.server, facilitator.qr"
+    "import facilitator.cli, facilitator.cli.context; import facilitator.store.db; "
+    "import facilitator.app, facilitator.program.groups, facilitator.session.lifecycle; "
+    "import facilitator.common.timeutil; "
+    "import facilitator.screens.live; import facilitator.checkin.server, facilitator.common.qr"
 )
 
 
@@ -260,7 +262,7 @@ ALONE = (
     ("sqlalchemy", "import sqlalchemy"),
     ("sqlalchemy.orm", "import sqlalchemy.orm"),
     ("sqlmodel", "import sqlmodel"),
-    ("facilitator.models (sqlmodel + 10 tables)", "import facilitator.models"),
+    ("facilitator.store.models (sqlmodel + 10 tables)", "import facilitator.store.models"),
     ("pydantic", "import pydantic"),
     ("pendulum", "import pendulum"),
     ("aiohttp.web", "import aiohttp.web"),

@@ -10,9 +10,10 @@ signatures, a few addenda and the audit trail the app would have written.
 The data follows the app's own rules: every session is `ended`, `local_date` is the start's date in
 the group's time zone, a member due at a session (joined <= local date <= left) has one attendance
 row, `late` means checked in more than `late_after_minutes` after the start, service minutes come
-from `facilitator.attendance.service_minutes`, member notes are composed by
-`facilitator.notes.compose`. Rows go in with bulk Core inserts, in chunks, in one transaction per
-group. Same arguments, same database (`--live` excepted: it opens a session at the current time).
+from `facilitator.session.attendance.service_minutes`, member notes are composed by
+`facilitator.session.notes.compose`. Rows go in with bulk Core inserts, in chunks, in one
+transaction per group. Same arguments, same database (`--live` excepted: it opens a session at
+the current time).
 """
 
 from __future__ import annotations
@@ -127,9 +128,9 @@ class Seeder:
     def __init__(self, url: str, *, years: int, groups: int, seed: int, end: dt.date) -> None:
         from sqlalchemy import insert
 
-        from facilitator import models
-        from facilitator.curriculum import discover
-        from facilitator.db import open_database
+        from facilitator.curriculum.files import discover
+        from facilitator.store import models
+        from facilitator.store.db import open_database
 
         self.insert = insert
         self.models = models
@@ -177,7 +178,7 @@ class Seeder:
     # -- generating --------------------------------------------------------------------------------
 
     def _code(self) -> str:
-        from facilitator.codes import ALPHABET, GENERATED_LENGTH
+        from facilitator.program.codes import ALPHABET, GENERATED_LENGTH
 
         while True:
             code = "".join(self.rng.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
@@ -249,9 +250,9 @@ class Seeder:
         return dict(self.rows.counts)
 
     def _group(self, conn: Any, index: int, days: list[dt.date]) -> None:
-        from facilitator.attendance import service_minutes
-        from facilitator.models import NOTE_FORMATS, SessionState, Status
-        from facilitator.notes import compose
+        from facilitator.session.attendance import service_minutes
+        from facilitator.session.notes import compose
+        from facilitator.store.models import NOTE_FORMATS, SessionState, Status
 
         rng = self.rng
         group_id = index + 1
@@ -604,13 +605,13 @@ def open_live(url: str, group_name: str, *, checked_in: int = 5) -> str:
 
     Used by `--live` and by the start-up, check-in and memory benchmarks.
     """
-    from facilitator import attendance as att
-    from facilitator.db import open_database
-    from facilitator.groups import get_group
-    from facilitator.models import GroupSession, Method
-    from facilitator.roster import members
-    from facilitator.sessions import start_or_resume
-    from facilitator.timeutil import utcnow
+    from facilitator.common.timeutil import utcnow
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import members
+    from facilitator.session import attendance as att
+    from facilitator.session.lifecycle import start_or_resume
+    from facilitator.store.db import open_database
+    from facilitator.store.models import GroupSession, Method
 
     database = open_database(url)
     try:
@@ -666,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from facilitator.db import sqlite_path
+    from facilitator.store.db import sqlite_path
 
     path = sqlite_path(args.db)
     if path is not None and path.exists():

@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 
 from facilitator.app import make_live_app
-from facilitator.clock import FakeClock
-from facilitator.db import open_database
+from facilitator.checkin.options import CheckinOptions
+from facilitator.common.clock import FakeClock
 from facilitator.demo import build_demo
-from facilitator.screens.live import CheckinOptions
+from facilitator.store.db import open_database
 from facilitator.widgets.qr_panel import QRPanel
 
 HERE = Path(__file__).parent

@@ -10,13 +10,13 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from facilitator.db import Database
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
+from facilitator.store.db import Database
 
 if TYPE_CHECKING:
-    from facilitator.clock import Now
-    from facilitator.screens.live import CheckinOptions
+    from facilitator.checkin.options import CheckinOptions
+    from facilitator.common.clock import Now
 
 
 class FacilitatorApp(App[None]):
@@ -81,8 +81,8 @@ def make_live_app(
     checkin: CheckinOptions | None = None,
 ) -> FacilitatorApp:
     """An app that opens straight onto a live session (phone check-in served if `checkin`)."""
-    from facilitator.live import open_live
     from facilitator.screens.live import LiveScreen
+    from facilitator.session.live import open_live
 
     live = open_live(database, session_id, clock=clock, actor=actor)
     return make_app(database, lambda: LiveScreen(live, checkin=checkin))

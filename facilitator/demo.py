@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.db import Database
-from facilitator.models import Method, Status
+from facilitator.store.db import Database
+from facilitator.store.models import Method, Status
 
 # Fictional people only.
 DEMO_GROUP = "Demo Evening IOP"
@@ -25,12 +25,12 @@ DEMO_CURRICULUM = "relapse-prevention"
 
 def build_demo(database: Database, *, now: dt.datetime, timezone: str = "America/Chicago") -> str:
     """Fill an empty database with the demo group and a live session 12 minutes in."""
-    from facilitator import attendance as att
-    from facilitator.curriculum import discover
-    from facilitator.groups import create_group
-    from facilitator.notes import save_note
-    from facilitator.roster import add_member
-    from facilitator.sessions import start_session
+    from facilitator.curriculum.files import discover
+    from facilitator.program.groups import create_group
+    from facilitator.program.roster import add_member
+    from facilitator.session import attendance as att
+    from facilitator.session.lifecycle import start_session
+    from facilitator.session.notes import save_note
 
     curriculum = discover().get(DEMO_CURRICULUM)
     started = now - dt.timedelta(minutes=12)

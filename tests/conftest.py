@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.clock import FakeClock
-from facilitator.db import Database, open_database
-from facilitator.timeutil import UTC
+from facilitator.common.clock import FakeClock
+from facilitator.common.timeutil import UTC
+from facilitator.store.db import Database, open_database
 
 from .backend import ENV_TEST_DB, backend_name, check_server, server_url, throwaway_db_url
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.clock import FakeClock
-from facilitator.curriculum import discover
-from facilitator.db import Database
-from facilitator.groups import create_group
-from facilitator.live import open_live
-from facilitator.models import Status
-from facilitator.roster import add_member
-from facilitator.sessions import start_session
+from facilitator.common.clock import FakeClock
+from facilitator.curriculum.files import discover
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.session.lifecycle import start_session
+from facilitator.session.live import open_live
+from facilitator.store.db import Database
+from facilitator.store.models import Status
 
 UTC = dt.UTC
 DAYS = [dt.date(2026, 11, d) for d in (2, 4, 6, 9, 11, 13)]
@@ -44,7 +44,7 @@ def make_history(database: Database) -> tuple[int, dict[str, int], list[str]]:
     for index, day in enumerate(DAYS):
         clock = FakeClock(dt.datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC))
         with database.session() as db:
-            from facilitator.models import Group
+            from facilitator.store.models import Group
 
             group = db.get(Group, group_id)
             session = start_session(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.clock import FakeClock
-from facilitator.curriculum import discover
-from facilitator.db import Database
-from facilitator.groups import create_group
-from facilitator.roster import add_member
-from facilitator.sessions import start_session
+from facilitator.common.clock import FakeClock
+from facilitator.curriculum.files import discover
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.session.lifecycle import start_session
+from facilitator.store.db import Database
 
 MEMBERS = [
     ("Avery Quinn", "AVQ1"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.agenda import (
+from facilitator.common.clock import Clock, FakeClock
+from facilitator.common.timeutil import mmss
+from facilitator.session.agenda import (
     OVER,
     WARNING,
     Agenda,
@@ -12,9 +14,7 @@ from facilitator.agenda import (
     break_remaining_seconds,
     remaining_seconds,
 )
-from facilitator.clock import Clock, FakeClock
-from facilitator.models import AgendaRun
-from facilitator.timeutil import mmss
+from facilitator.store.models import AgendaRun
 
 from .conftest import START
 

@@ -8,8 +8,8 @@ import json
 import subprocess
 import sys
 
-from facilitator.audit import audit_lines, write_audit
-from facilitator.db import Database
+from facilitator.store.audit import audit_lines, write_audit
+from facilitator.store.db import Database
 
 from .historyfixtures import make_history
 

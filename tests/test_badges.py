@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from facilitator import codes
-from facilitator.badges import TITLE, Card, group_code, render_cards
-from facilitator.db import Database
-from facilitator.groups import create_group
-from facilitator.models import Membership
-from facilitator.qr import qr_matrix
-from facilitator.roster import add_member
+from facilitator.common.qr import qr_matrix
+from facilitator.program import codes
+from facilitator.program.badges import TITLE, Card, group_code, render_cards
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.store.db import Database
+from facilitator.store.models import Membership
 
 from .test_qr import decode, svg_modules
 

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from facilitator.attendance import CheckInResult, Outcome
 from facilitator.checkin.server import (
     CheckinError,
     CheckinServer,
@@ -30,14 +29,15 @@ from facilitator.checkin.server import (
     make_checkin_app,
     new_token,
 )
-from facilitator.clock import FakeClock
-from facilitator.curriculum import discover
-from facilitator.db import Database
+from facilitator.common.clock import FakeClock
+from facilitator.curriculum.files import discover
 from facilitator.errors import UserError
-from facilitator.groups import create_group
-from facilitator.models import Attendance, AuditEvent, GroupSession, Participant
-from facilitator.roster import add_member
-from facilitator.sessions import end_session, start_session
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.session.attendance import CheckInResult, Outcome
+from facilitator.session.lifecycle import end_session, start_session
+from facilitator.store.db import Database
+from facilitator.store.models import Attendance, AuditEvent, GroupSession, Participant
 
 # Fictional people only. Codes avoid anything a fuzzer would produce by chance.
 MEMBERS = [
@@ -247,7 +247,7 @@ async def test_first_name_is_escaped(database: Database, clock: FakeClock) -> No
 
 
 async def test_a_member_who_left_early_can_come_back(live: Live) -> None:
-    from facilitator import attendance as att
+    from facilitator.session import attendance as att
 
     assert (await post_code(live, "MJ3VAE"))[0] == 200
     with live.database.session() as db:

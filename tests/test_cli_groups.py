@@ -13,12 +13,12 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from facilitator.cli import app
-from facilitator.db import Database
+from facilitator.common.timeutil import machine_timezone
 from facilitator.errors import UserError
-from facilitator.groups import create_group, get_group, list_groups
-from facilitator.models import Group
-from facilitator.roster import add_member, members
-from facilitator.timeutil import machine_timezone
+from facilitator.program.groups import create_group, get_group, list_groups
+from facilitator.program.roster import add_member, members
+from facilitator.store.db import Database
+from facilitator.store.models import Group
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}  # so Rich never wraps a group name

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from facilitator import codes
+from facilitator.program import codes
 
 LOOK_ALIKES = set("0O1IL5S2Z8B")
 

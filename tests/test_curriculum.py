@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from facilitator import config
 from facilitator.cli import app
-from facilitator.curriculum import (
+from facilitator.curriculum.files import (
     ITEM_MINUTES,
     KINDS,
     PLAN_MINUTES,
@@ -561,7 +561,7 @@ def test_json_schema_matches_the_models() -> None:
 def test_core_module_imports_no_ui_libraries() -> None:
     """Loading curricula must not pull in Textual, Rich or Typer (core stays UI-free)."""
     code = (
-        "import sys, facilitator.curriculum\n"
+        "import sys, facilitator.curriculum.files\n"
         "print(sorted(m for m in ('textual', 'rich', 'typer') if m in sys.modules))"
     )
     result = subprocess.run(

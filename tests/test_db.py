@@ -21,12 +21,12 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from facilitator import config
-from facilitator import db as db_module
 from facilitator.cli import app
-from facilitator.db import Database, open_database
 from facilitator.errors import UserError
-from facilitator.migrations import runner as migrations_runner
-from facilitator.models import Group, Membership
+from facilitator.store import db as db_module
+from facilitator.store.db import Database, open_database
+from facilitator.store.migrations import runner as migrations_runner
+from facilitator.store.models import Group, Membership
 
 runner = CliRunner()
 

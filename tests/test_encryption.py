@@ -16,18 +16,18 @@ import pytest
 import sqlalchemy as sa
 from textual.widgets import DataTable, Input, Label
 
-from facilitator import crypto
 from facilitator.app import make_unlock_app
-from facilitator.crypto import Passphrase, WrongPassphrase, is_encrypted
-from facilitator.db import Database, backup_sqlite, open_database
 from facilitator.errors import UserError
-from facilitator.groups import create_group
-from facilitator.migrations import HEAD, runner
-from facilitator.notes import save_note
-from facilitator.roster import add_member
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
 from facilitator.screens.home import HomeScreen
 from facilitator.screens.passphrase import PassphraseScreen
-from facilitator.sessions import start_session
+from facilitator.session.lifecycle import start_session
+from facilitator.session.notes import save_note
+from facilitator.store import crypto
+from facilitator.store.crypto import Passphrase, WrongPassphrase, is_encrypted
+from facilitator.store.db import Database, backup_sqlite, open_database
+from facilitator.store.migrations import HEAD, runner
 
 from .ptyapp import PtyApp
 from .test_migrations import assert_previous_release_records, insert_previous_release_records
@@ -57,7 +57,7 @@ def run_cli(
 
 def fill(database: Database) -> None:
     """A group, its members and a session note."""
-    from facilitator.curriculum import discover
+    from facilitator.curriculum.files import discover
 
     curriculum = discover().get("relapse-prevention")
     with database.session() as db:

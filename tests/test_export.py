@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from facilitator import attendance as att
-from facilitator.clock import FakeClock
-from facilitator.curriculum import Curriculum
-from facilitator.db import Database, open_database
-from facilitator.export import (
+from facilitator.common.clock import FakeClock
+from facilitator.curriculum.files import Curriculum
+from facilitator.exchange.export import (
     CSV_COLUMNS,
     ExportFilter,
     atomic_output,
@@ -30,9 +28,14 @@ from facilitator.export import (
     iter_sessions,
     safe_cell,
 )
-from facilitator.groups import create_group
-from facilitator.live import LiveSession
-from facilitator.models import (
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member, find_by_code
+from facilitator.session import attendance as att
+from facilitator.session.lifecycle import start_session
+from facilitator.session.live import LiveSession
+from facilitator.session.signing import add_addendum, sign_session
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import (
     Addendum,
     AgendaRun,
     Attendance,
@@ -44,9 +47,6 @@ from facilitator.models import (
     SessionState,
     Status,
 )
-from facilitator.roster import add_member, find_by_code
-from facilitator.sessions import start_session
-from facilitator.signing import add_addendum, sign_session
 
 from .conftest import START
 

@@ -6,13 +6,13 @@ from sqlmodel import select
 from textual.widgets import DataTable
 
 from facilitator.app import make_app
-from facilitator.clock import FakeClock
-from facilitator.db import Database
-from facilitator.groups import create_group
-from facilitator.models import GroupSession
-from facilitator.roster import add_member
+from facilitator.common.clock import FakeClock
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
 from facilitator.screens.home import ChooseScreen, HomeScreen
 from facilitator.screens.live import LiveScreen
+from facilitator.store.db import Database
+from facilitator.store.models import GroupSession
 
 from .livefixtures import make_session
 from .test_live_screen import screen_plain

@@ -42,15 +42,15 @@ from textual.widgets import Input, TextArea
 from facilitator.app import make_live_app
 from facilitator.checkin.server import CheckinServer
 from facilitator.cli import main
-from facilitator.clock import FakeClock
-from facilitator.db import Database, open_database
-from facilitator.groups import create_group
-from facilitator.live import LiveSession
-from facilitator.models import AgendaRun, Attendance, GroupSession, Note, Participant
-from facilitator.roster import add_member
+from facilitator.common.clock import FakeClock
+from facilitator.common.timeutil import utcnow
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
 from facilitator.screens.dialogs import AskScreen
 from facilitator.screens.live import LiveScreen
-from facilitator.timeutil import utcnow
+from facilitator.session.live import LiveSession
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import AgendaRun, Attendance, GroupSession, Note, Participant
 from facilitator.widgets.roster_panel import RosterTable
 
 from .livefixtures import make_session
@@ -539,8 +539,8 @@ BUG_IMPORT_NAMES = (
 def test_session_import_cannot_store_an_escape_sequence_in_a_name(
     tmp_path: Path, database: Database, clock: FakeClock
 ) -> None:
-    from facilitator.export import export_sessions
-    from facilitator.importer import import_sessions
+    from facilitator.exchange.export import export_sessions
+    from facilitator.exchange.importer import import_sessions
 
     session_id = make_session(database, clock)
     LiveSession(database, session_id, clock=clock).end()

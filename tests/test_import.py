@@ -16,11 +16,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from facilitator.clock import FakeClock
-from facilitator.db import Database, open_database
+from facilitator.common.clock import FakeClock
 from facilitator.errors import ManyErrors, UserError
-from facilitator.importer import guess_timezone, import_sessions
-from facilitator.models import (
+from facilitator.exchange.importer import guess_timezone, import_sessions
+from facilitator.program.roster import add_member
+from facilitator.session.signing import add_addendum, sign_session
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import (
     Addendum,
     AgendaRun,
     Attendance,
@@ -32,8 +34,6 @@ from facilitator.models import (
     Note,
     Participant,
 )
-from facilitator.roster import add_member
-from facilitator.signing import add_addendum, sign_session
 
 from .conftest import START
 from .test_export import export_text, make_group, record_session
@@ -155,7 +155,7 @@ def test_members_are_matched_not_duplicated(
     ids = make_group(other)  # the same people, but codes generated here (except two)
     with other.session() as db:
         # Someone in another group already holds a code from the file.
-        from facilitator.groups import create_group
+        from facilitator.program.groups import create_group
 
         family = create_group(db, name="Family Group", timezone="America/Chicago")
         taken = add_member(db, family, name="Sam Other", code="ZZZZ99")

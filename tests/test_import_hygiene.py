@@ -32,7 +32,7 @@ def _loaded_after(code: str) -> set[str]:
 
 def test_core_modules_never_import_textual() -> None:
     modules = core_modules()
-    assert "facilitator.live" in modules and "facilitator.agenda" in modules
+    assert "facilitator.session.live" in modules and "facilitator.session.agenda" in modules
     loaded = _loaded_after("\n".join(f"import {m}" for m in modules))
     assert not any(m == "textual" or m.startswith("textual.") for m in loaded)
 

@@ -41,13 +41,13 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.curriculum import load_curriculum
-from facilitator.db import Database, open_database
-from facilitator.groups import create_group
-from facilitator.live import open_live
-from facilitator.roster import add_member
-from facilitator.sessions import start_session
-from facilitator.timeutil import utcnow
+from facilitator.common.timeutil import utcnow
+from facilitator.curriculum.files import load_curriculum
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.session.lifecycle import start_session
+from facilitator.session.live import open_live
+from facilitator.store.db import Database, open_database
 
 from .ptyapp import PtyApp
 
@@ -576,7 +576,7 @@ async def test_roster_columns_fit_after_a_paint_before_the_idle_measure(
     database: Database,
 ) -> None:
     from facilitator.app import make_live_app
-    from facilitator.clock import FakeClock
+    from facilitator.common.clock import FakeClock
     from facilitator.widgets.roster_panel import RosterTable
 
     from .livefixtures import make_session

@@ -7,11 +7,11 @@ import time
 import pytest
 from sqlmodel import select
 
-from facilitator.clock import FakeClock
-from facilitator.db import open_database
-from facilitator.live import open_live
-from facilitator.models import Note
-from facilitator.timeutil import utcnow
+from facilitator.common.clock import FakeClock
+from facilitator.common.timeutil import utcnow
+from facilitator.session.live import open_live
+from facilitator.store.db import open_database
+from facilitator.store.models import Note
 
 from .livefixtures import make_session
 from .ptyapp import PtyApp
@@ -68,7 +68,7 @@ def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
 
 
 def _only_session(database) -> str:  # type: ignore[no-untyped-def]
-    from facilitator.models import GroupSession
+    from facilitator.store.models import GroupSession
 
     with database.session() as db:
         (session,) = db.exec(select(GroupSession)).all()

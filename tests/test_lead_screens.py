@@ -7,14 +7,14 @@ from sqlmodel import select
 from textual.widgets import DataTable, Input
 
 from facilitator.app import make_app
-from facilitator.db import Database
-from facilitator.models import Addendum, GroupSession
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.history import HistoryScreen
 from facilitator.screens.home import HomeScreen
 from facilitator.screens.member import MemberScreen
 from facilitator.screens.report import ReportScreen
 from facilitator.screens.session_detail import SessionDetailScreen
+from facilitator.store.db import Database
+from facilitator.store.models import Addendum, GroupSession
 
 from .historyfixtures import TODAY, make_history
 

@@ -10,11 +10,12 @@ import aiohttp
 from textual.widgets import Static
 
 from facilitator.app import make_live_app
-from facilitator.clock import FakeClock
-from facilitator.db import Database
-from facilitator.qr import qr_matrix
-from facilitator.screens.live import CheckinOptions, LiveScreen
+from facilitator.checkin.options import CheckinOptions
+from facilitator.common.clock import FakeClock
+from facilitator.common.qr import qr_matrix
+from facilitator.screens.live import LiveScreen
 from facilitator.screens.qr_screen import QRScreen
+from facilitator.store.db import Database
 from facilitator.widgets.qr_panel import QRPanel
 
 from .livefixtures import make_session

@@ -11,13 +11,13 @@ from sqlmodel import select
 from textual.widgets import Label, TextArea
 
 from facilitator.app import make_live_app
-from facilitator.clock import FakeClock
-from facilitator.db import Database
-from facilitator.models import AgendaRun, Attendance, Break, GroupSession, Note, Participant
+from facilitator.common.clock import FakeClock
 from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.live import LiveScreen
+from facilitator.store.db import Database
+from facilitator.store.models import AgendaRun, Attendance, Break, GroupSession, Note, Participant
 from facilitator.widgets.roster_panel import RosterTable
 
 from .livefixtures import MEMBERS, make_session

@@ -28,12 +28,13 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
-from facilitator import db as db_module
 from facilitator.cli import app
-from facilitator.db import Database, open_database, sqlite_path
+from facilitator.common.timeutil import UTC
 from facilitator.errors import UserError
-from facilitator.migrations import HEAD, REVISIONS, runner
-from facilitator.models import (
+from facilitator.store import db as db_module
+from facilitator.store.db import Database, open_database, sqlite_path
+from facilitator.store.migrations import HEAD, REVISIONS, runner
+from facilitator.store.models import (
     Addendum,
     AgendaRun,
     Attendance,
@@ -45,7 +46,6 @@ from facilitator.models import (
     Note,
     Participant,
 )
-from facilitator.timeutil import UTC
 
 SESSION_ID = "6f1c2a0e-3b7d-4c55-9a42-1d2e3f405162"
 STARTED = dt.datetime(2026, 11, 10, 15, 0)  # naive UTC, as the old release stored it
@@ -355,7 +355,7 @@ def test_the_models_match_the_schema_the_migrations_make(
 ) -> None:
     """The `alembic check` of this project: a model change without a migration fails here.
 
-    Fix: `python -m facilitator.migrations new "what changed"`, then review the new revision.
+    Fix: `python -m facilitator.store.migrations new "what changed"`, then review the new revision.
     """
     if how == "migrated":
         build_at(db_url, "head")  # every revision, from an empty database
@@ -500,7 +500,7 @@ def test_opening_an_up_to_date_database_never_imports_alembic(db_url: str) -> No
     """Start-up stays fast: a new database and an up-to-date one both open without Alembic."""
     code = (
         "import sys\n"
-        "from facilitator.db import open_database\n"
+        "from facilitator.store.db import open_database\n"
         f"open_database({db_url!r}).dispose()\n"  # new: the models' tables, stamped
         f"open_database({db_url!r}).dispose()\n"  # up to date: one query
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"

@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from facilitator.clock import FakeClock
-from facilitator.db import Database, open_database
+from facilitator.common.clock import FakeClock
 from facilitator.errors import UserError
-from facilitator.groups import get_group
-from facilitator.models import GroupSession, Note
-from facilitator.notes import save_note
-from facilitator.sessions import start_or_resume
+from facilitator.program.groups import get_group
+from facilitator.session.lifecycle import start_or_resume
+from facilitator.session.notes import save_note
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import GroupSession, Note
 
 from .livefixtures import make_session
 from .test_migrations import build_at
@@ -77,7 +77,7 @@ def test_a_second_live_session_for_a_group_is_refused_by_the_database(
 ) -> None:
     first = make_session(database, clock)
     # As if another laptop had checked a moment before this one committed its new session.
-    monkeypatch.setattr("facilitator.sessions.live_session", lambda db, group: None)
+    monkeypatch.setattr("facilitator.session.lifecycle.live_session", lambda db, group: None)
     with pytest.raises(UserError, match="already has a live session"), database.session() as db:
         start_or_resume(
             db,

@@ -10,7 +10,7 @@ import pytest
 import qrcode
 import qrcode.constants
 
-from facilitator.qr import BORDER, FULL, LOWER, UPPER, half_block_lines, qr_matrix, svg, text
+from facilitator.common.qr import BORDER, FULL, LOWER, UPPER, half_block_lines, qr_matrix, svg, text
 
 URL = "http://192.168.1.20:8765/c/Xq3vN8-kLm2_Rt7pWz9aBc4dEf6gHj1K"
 CODES = ["QX7KPM", "ACDE", "ABCD1234EFGH5678"]
@@ -122,7 +122,7 @@ def test_svg_size_and_label_are_attributes() -> None:
 def test_core_modules_do_not_import_textual() -> None:
     script = (
         "import sys\n"
-        "import facilitator.qr, facilitator.badges, facilitator.checkin.server\n"
+        "import facilitator.common.qr, facilitator.program.badges, facilitator.checkin.server\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "assert not bad, bad\n"
         "assert 'PIL' not in sys.modules\n"

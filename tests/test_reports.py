@@ -22,18 +22,18 @@ import pytest
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
-from facilitator import attendance as att
-from facilitator import reports
-from facilitator.clock import FakeClock
-from facilitator.curriculum import Curriculum
-from facilitator.db import Database, open_database
+from facilitator.common.clock import FakeClock
+from facilitator.common.timeutil import UTC
+from facilitator.curriculum.files import Curriculum
 from facilitator.errors import UserError
-from facilitator.groups import create_group, get_group
-from facilitator.live import open_live
-from facilitator.models import Group, GroupSession, Status
-from facilitator.roster import add_member, members
-from facilitator.sessions import start_session
-from facilitator.timeutil import UTC
+from facilitator.program.groups import create_group, get_group
+from facilitator.program.roster import add_member, members
+from facilitator.reports import figures as reports
+from facilitator.session import attendance as att
+from facilitator.session.lifecycle import start_session
+from facilitator.session.live import open_live
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import Group, GroupSession, Status
 
 from .backend import throwaway_db_url
 from .conftest import START

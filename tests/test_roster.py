@@ -15,13 +15,13 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from facilitator import codes
 from facilitator.cli import app
-from facilitator.db import Database
 from facilitator.errors import ManyErrors, UserError
-from facilitator.groups import create_group
-from facilitator.models import Group, Membership, Participant
-from facilitator.roster import add_member, clean_name, find_by_code, import_csv, members
+from facilitator.program import codes
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member, clean_name, find_by_code, import_csv, members
+from facilitator.store.db import Database
+from facilitator.store.models import Group, Membership, Participant
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}  # so Rich neither wraps nor cuts a name

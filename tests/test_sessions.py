@@ -8,14 +8,14 @@ import sys
 import pytest
 from sqlmodel import select
 
-from facilitator.attendance import Outcome
-from facilitator.clock import FakeClock
-from facilitator.db import Database
+from facilitator.common.clock import FakeClock
 from facilitator.errors import UserError
-from facilitator.groups import get_group
-from facilitator.live import open_live
-from facilitator.models import Attendance, AuditEvent, GroupSession, Status
-from facilitator.sessions import start_or_resume
+from facilitator.program.groups import get_group
+from facilitator.session.attendance import Outcome
+from facilitator.session.lifecycle import start_or_resume
+from facilitator.session.live import open_live
+from facilitator.store.db import Database
+from facilitator.store.models import Attendance, AuditEvent, GroupSession, Status
 
 from .livefixtures import make_session
 
@@ -57,7 +57,7 @@ def test_next_session_proposes_the_next_topic_and_wraps(
             )
         assert not opened.resumed
         session_id = opened.session_id
-    from facilitator.curriculum import discover
+    from facilitator.curriculum.files import discover
 
     ids = [t.id for t in discover().get("relapse-prevention").sessions]
     assert topics == ids[:3]
@@ -179,8 +179,8 @@ def test_run_with_an_unknown_group_or_no_curriculum_exits_1(db_url: str) -> None
 def test_a_code_from_another_group_does_not_check_in_here(
     database: Database, clock: FakeClock
 ) -> None:
-    from facilitator.groups import create_group
-    from facilitator.roster import add_member
+    from facilitator.program.groups import create_group
+    from facilitator.program.roster import add_member
 
     live = open_live(database, make_session(database, clock), clock=clock)
     with database.session() as db:

@@ -9,13 +9,13 @@ import pytest
 import typer
 from sqlmodel import select
 
-from facilitator import attendance as att
-from facilitator.clock import FakeClock
-from facilitator.db import Database, open_database
+from facilitator.common.clock import FakeClock
 from facilitator.errors import UserError
-from facilitator.models import Addendum, AuditEvent, Group, GroupSession, Note, Status
-from facilitator.notes import save_note
-from facilitator.signing import add_addendum, find_session, sign_session, unsigned_overdue
+from facilitator.session import attendance as att
+from facilitator.session.notes import save_note
+from facilitator.session.signing import add_addendum, find_session, sign_session, unsigned_overdue
+from facilitator.store.db import Database, open_database
+from facilitator.store.models import Addendum, AuditEvent, Group, GroupSession, Note, Status
 
 from .test_export import CURRICULUM, record_session
 
@@ -65,7 +65,7 @@ def test_sign_only_once_and_only_when_ended(database: Database, clock: FakeClock
     with database.session() as db, pytest.raises(UserError, match="already signed"):
         sign_session(db, recorded.session_id, by="Someone Else", now=clock.advance(5))
     with database.session() as db:
-        from facilitator.sessions import start_session
+        from facilitator.session.lifecycle import start_session
 
         group = db.exec(select(Group)).one()
         live = start_session(

@@ -6,11 +6,11 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from facilitator.app import make_live_app
-from facilitator.attendance import check_in
-from facilitator.clock import FakeClock
-from facilitator.db import Database
-from facilitator.models import Group, GroupSession, Method, Participant
-from facilitator.notes import save_note
+from facilitator.common.clock import FakeClock
+from facilitator.session.attendance import check_in
+from facilitator.session.notes import save_note
+from facilitator.store.db import Database
+from facilitator.store.models import Group, GroupSession, Method, Participant
 
 from .livefixtures import make_session
 

@@ -45,9 +45,9 @@ from facilitator.errors import UserError
 if TYPE_CHECKING:
     import datetime as dt
 
-    from facilitator.attendance import CheckInResult
-    from facilitator.clock import Now
-    from facilitator.db import Database
+    from facilitator.common.clock import Now
+    from facilitator.session.attendance import CheckInResult
+    from facilitator.store.db import Database
 
 log = logging.getLogger("facilitator.checkin")
 
@@ -218,7 +218,7 @@ def _retrying(work: Callable[[], _Answer]) -> _Answer:
 
 def _session_is_live(database: Database, session_id: str) -> bool:
     """Whether the session is still live (raises _Gone if it does not exist)."""
-    from facilitator.models import GroupSession, SessionState
+    from facilitator.store.models import GroupSession, SessionState
 
     with database.session() as db:
         session = db.get(GroupSession, session_id)
@@ -232,10 +232,10 @@ def _attempt(
 ) -> _Answer:
     """Check a member of the session's group in by code, or record the failed attempt."""
 
-    from facilitator import attendance as att
-    from facilitator import codes
-    from facilitator.models import Group, GroupSession, Method, SessionState
-    from facilitator.timeutil import hhmm
+    from facilitator.common.timeutil import hhmm
+    from facilitator.program import codes
+    from facilitator.session import attendance as att
+    from facilitator.store.models import Group, GroupSession, Method, SessionState
 
     code = codes.normalise(raw_code) if len(raw_code) <= MAX_CODE_LENGTH else raw_code
     with database.session() as db:
@@ -377,7 +377,7 @@ async def _notify(state: _State, result: CheckInResult) -> None:
 
 async def _checkin_endpoint(request: web.Request) -> web.StreamResponse:
     """`/c/{token}`: the form (GET/HEAD) and the check-in (POST)."""
-    from facilitator.attendance import Outcome
+    from facilitator.session.attendance import Outcome
 
     state = request.app[STATE]
     if not state.open or not _token_matches(request.match_info["token"], state.token):
@@ -441,7 +441,7 @@ def make_checkin_app(
     if len(token) < MIN_TOKEN_LENGTH:
         raise ValueError("the check-in token must carry at least 128 bits (use new_token())")
     if clock is None:
-        from facilitator.clock import Clock
+        from facilitator.common.clock import Clock
 
         clock = Clock()
     app = web.Application(middlewares=[_guard], client_max_size=MAX_BODY)

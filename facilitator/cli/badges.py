@@ -27,7 +27,7 @@ def badges(
     ] = False,
 ) -> None:
     """Printable check-in cards: first name, code and QR per member — nothing names the group."""
-    from facilitator.badges import write_badges
+    from facilitator.program.badges import write_badges
 
     count = write_badges(state(ctx).database(), group, out, force=force)
     noun = "card" if count == 1 else "cards"

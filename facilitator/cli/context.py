@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from facilitator.crypto import Passphrase
-    from facilitator.db import Database
+    from facilitator.store.crypto import Passphrase
+    from facilitator.store.db import Database
 
 TRIES = 3
 
@@ -42,7 +42,7 @@ class AppState:
         opening the database then says what is wrong)."""
         from sqlalchemy.exc import ArgumentError
 
-        from facilitator.db import sqlite_path
+        from facilitator.store.db import sqlite_path
 
         try:
             return sqlite_path(self.url)
@@ -53,7 +53,7 @@ class AppState:
         """The encrypted SQLite file behind the URL, while it is not open yet (else None)."""
         if self._database is not None:
             return None
-        from facilitator.crypto import is_encrypted
+        from facilitator.store.crypto import is_encrypted
 
         path = self.file()
         return path if path is not None and is_encrypted(path) else None
@@ -62,7 +62,7 @@ class AppState:
         """Open the database once, creating it and its schema on first use; an encrypted file
         with the passphrase asked on the terminal."""
         if self._database is None:
-            from facilitator.db import open_database
+            from facilitator.store.db import open_database
 
             locked = self.locked_file()
             if locked is not None:
@@ -81,7 +81,7 @@ class AppState:
         """`--encrypt`: the passphrase for a database about to be created."""
         path = self.file()
         if path is None:
-            from facilitator.db import parse_url
+            from facilitator.store.db import parse_url
 
             name = parse_url(self.url).render_as_string(hide_password=True)
             raise _error(
@@ -99,7 +99,7 @@ class AppState:
 def read_passphrase(prompt: str, *, confirm: bool = False) -> Passphrase:
     """A passphrase from the terminal (hidden, typed twice when `confirm`), or, when standard
     input is not a terminal, its next line (so `printf 'pw\\n' | facilitator ...` works)."""
-    from facilitator.crypto import Passphrase
+    from facilitator.store.crypto import Passphrase
 
     if sys.stdin is not None and sys.stdin.isatty():
         value = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
@@ -116,7 +116,7 @@ def read_passphrase(prompt: str, *, confirm: bool = False) -> Passphrase:
 
 def ask_new_passphrase(path: Path) -> Passphrase:
     """A new passphrase for `path`, typed twice, checked for length."""
-    from facilitator.crypto import new_passphrase
+    from facilitator.store.crypto import new_passphrase
 
     value = read_passphrase(f"New passphrase for {path}", confirm=True)
     return new_passphrase(value.reveal())
@@ -124,8 +124,8 @@ def ask_new_passphrase(path: Path) -> Passphrase:
 
 def unlock_on_terminal(url: str, path: Path) -> Database:
     """Open the encrypted file at `path`: three tries on a terminal, one from a pipe."""
-    from facilitator.crypto import WrongPassphrase
-    from facilitator.db import open_database
+    from facilitator.store.crypto import WrongPassphrase
+    from facilitator.store.db import open_database
 
     tries = TRIES if sys.stdin is not None and sys.stdin.isatty() else 1
     for attempt in range(1, tries + 1):

@@ -26,7 +26,7 @@ def _file(app_state: AppState, verb: str) -> Path:
 
     path = app_state.file()
     if path is None:
-        from facilitator.db import parse_url
+        from facilitator.store.db import parse_url
 
         parsed = parse_url(app_state.url)
         shown = parsed.render_as_string(hide_password=True)
@@ -44,7 +44,7 @@ def _revision(path: Path) -> str:
     """The schema revision of the plain SQLite file at `path`, read without writing to it."""
     import sqlite3
 
-    from facilitator.migrations import HEAD, REVISIONS
+    from facilitator.store.migrations import HEAD, REVISIONS
 
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -70,7 +70,7 @@ def status(ctx: typer.Context) -> None:
 
     Needs no passphrase and changes nothing.
     """
-    from facilitator.crypto import is_encrypted, plaintext_backups
+    from facilitator.store.crypto import is_encrypted, plaintext_backups
 
     app_state = state(ctx)
     path = app_state.file()
@@ -103,7 +103,7 @@ def _server_status(app_state: AppState) -> None:
     """`db status` for a database server (or memory): backend and schema, never encrypted here."""
     from sqlalchemy.exc import DBAPIError
 
-    from facilitator.db import Database, explain, parse_url
+    from facilitator.store.db import Database, explain, parse_url
 
     parsed = parse_url(app_state.url)
     backend = parsed.get_backend_name()
@@ -141,8 +141,8 @@ def encrypt(
     The passphrase is asked twice, hidden (from a pipe: one line). Without it the data cannot
     be recovered by anyone, facilitator included.
     """
-    from facilitator.crypto import encrypt_file, is_encrypted
     from facilitator.errors import UserError
+    from facilitator.store.crypto import encrypt_file, is_encrypted
 
     app_state = state(ctx)
     path = _file(app_state, "encrypt")
@@ -156,7 +156,7 @@ def encrypt(
             "checked against the original."
         )
     else:
-        from facilitator.db import open_database
+        from facilitator.store.db import open_database
 
         passphrase = ask_new_passphrase(path)
         open_database(app_state.url, passphrase).dispose()
@@ -170,7 +170,7 @@ def encrypt(
 
 def _offer_to_delete_backups(path: Path, delete: bool | None) -> None:
     """Warn about unencrypted upgrade backups beside `path`; delete them if told (or asked)."""
-    from facilitator.crypto import plaintext_backups
+    from facilitator.store.crypto import plaintext_backups
 
     backups = plaintext_backups(path)
     if not backups:
@@ -199,8 +199,8 @@ def decrypt(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Turn the encrypted database back into a plain SQLite file (asks to confirm)."""
-    from facilitator.crypto import decrypt_file, is_encrypted
     from facilitator.errors import UserError
+    from facilitator.store.crypto import decrypt_file, is_encrypted
 
     app_state = state(ctx)
     path = _file(app_state, "decrypt")
@@ -227,9 +227,9 @@ def change_passphrase(ctx: typer.Context) -> None:
     Asks for the current one, then the new one twice; from a pipe, reads the current one from
     the first line and the new one from the second.
     """
-    from facilitator.crypto import change_passphrase as rekey
-    from facilitator.crypto import is_encrypted
     from facilitator.errors import UserError
+    from facilitator.store.crypto import change_passphrase as rekey
+    from facilitator.store.crypto import is_encrypted
 
     app_state = state(ctx)
     path = _file(app_state, "re-encrypt")

@@ -77,9 +77,9 @@ def sessions(
     ] = False,
 ) -> None:
     """Session logs: agenda, breaks, attendance, notes, addenda and signatures."""
-    from facilitator.export import ExportFilter, atomic_output, export_sessions
-    from facilitator.sessions import default_facilitator
-    from facilitator.timeutil import parse_date, utcnow
+    from facilitator.common.timeutil import parse_date, utcnow
+    from facilitator.exchange.export import ExportFilter, atomic_output, export_sessions
+    from facilitator.session.lifecycle import default_facilitator
 
     filt = ExportFilter(
         group=group,
@@ -138,11 +138,11 @@ def audit_trail(
     """The audit trail: check-ins, status changes, signings, addenda and exports, oldest first."""
     import datetime as dt
 
-    from facilitator.attendance import audit
-    from facilitator.audit import audit_lines, write_audit
-    from facilitator.export import atomic_output
-    from facilitator.sessions import default_facilitator
-    from facilitator.timeutil import UTC, parse_date, utcnow
+    from facilitator.common.timeutil import UTC, parse_date, utcnow
+    from facilitator.exchange.export import atomic_output
+    from facilitator.session.attendance import audit
+    from facilitator.session.lifecycle import default_facilitator
+    from facilitator.store.audit import audit_lines, write_audit
 
     since = until = None
     if date_from is not None:

@@ -39,7 +39,7 @@ def add(
     ] = None,
 ) -> None:
     """Create a group."""
-    from facilitator.groups import create_group
+    from facilitator.program.groups import create_group
 
     with state(ctx).database().session() as db:
         group = create_group(
@@ -65,7 +65,7 @@ def list_(ctx: typer.Context) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from facilitator.groups import list_groups
+    from facilitator.program.groups import list_groups
 
     with state(ctx).database().session() as db:
         summaries = list_groups(db)

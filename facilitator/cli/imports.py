@@ -23,8 +23,8 @@ def sessions(
     ],
 ) -> None:
     """Load sessions: idempotent by session id, all or nothing, every problem reported."""
-    from facilitator.importer import import_sessions
-    from facilitator.sessions import default_facilitator
+    from facilitator.exchange.importer import import_sessions
+    from facilitator.session.lifecycle import default_facilitator
 
     with state(ctx).database().session() as db:
         result = import_sessions(db, file, actor=default_facilitator())

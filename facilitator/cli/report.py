@@ -10,8 +10,8 @@ import typer
 from facilitator.cli.context import state
 
 if TYPE_CHECKING:
-    from facilitator.models import Group
-    from facilitator.reports import AttendanceReport
+    from facilitator.reports.figures import AttendanceReport
+    from facilitator.store.models import Group
 
 report_app = typer.Typer(help="Reports on a group's attendance.", no_args_is_help=True)
 
@@ -31,7 +31,7 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from facilitator.reports import summary_line
+    from facilitator.reports.figures import summary_line
 
     console = Console(highlight=False)
     if not report.participants:
@@ -102,9 +102,9 @@ def attendance(
     ] = Format.TABLE,
 ) -> None:
     """Per-participant attendance: sessions, statuses, service hours and minimum-hours flags."""
-    from facilitator.groups import get_group
-    from facilitator.reports import attendance_report, to_json, write_csv
-    from facilitator.timeutil import parse_date
+    from facilitator.common.timeutil import parse_date
+    from facilitator.program.groups import get_group
+    from facilitator.reports.figures import attendance_report, to_json, write_csv
 
     start = parse_date(date_from, "--from") if date_from is not None else None
     end = parse_date(date_to, "--to") if date_to is not None else None

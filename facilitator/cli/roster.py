@@ -25,8 +25,8 @@ def import_(
     ],
 ) -> None:
     """Add or update members from a CSV file; any bad row imports nothing."""
-    from facilitator.groups import get_group
-    from facilitator.roster import import_csv
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import import_csv
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)
@@ -51,8 +51,8 @@ def list_(
     from rich.table import Table
     from rich.text import Text
 
-    from facilitator.groups import get_group
-    from facilitator.roster import members
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import members
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from facilitator.app import FacilitatorApp
-    from facilitator.db import Database
+    from facilitator.store.db import Database
 
 
 def _run_app(app: FacilitatorApp) -> None:
@@ -89,9 +89,9 @@ def run(
     from facilitator.app import make_live_app
 
     def start(database: Database, warn: Callable[[str], object]) -> str:
-        from facilitator.groups import get_group
-        from facilitator.sessions import start_or_resume
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.program.groups import get_group
+        from facilitator.session.lifecycle import start_or_resume
 
         with database.session() as db:
             target = get_group(db, group)
@@ -109,10 +109,11 @@ def run(
 
     app_state = state(ctx)
     if app_state.locked_file() is not None:
-        from facilitator.screens.live import CheckinOptions, LiveScreen
+        from facilitator.checkin.options import CheckinOptions
+        from facilitator.screens.live import LiveScreen
 
         def live_screen(database: Database) -> Screen:
-            from facilitator.live import open_live
+            from facilitator.session.live import open_live
 
             session_id = start(database, lambda text: app.notify(text, severity="warning"))
             checkin = CheckinOptions(host=checkin_host, port=checkin_port)
@@ -123,7 +124,7 @@ def run(
         return
     database = app_state.database()
     session_id = start(database, lambda text: typer.echo(text, err=True))
-    from facilitator.screens.live import CheckinOptions
+    from facilitator.checkin.options import CheckinOptions
 
     app = make_live_app(
         database, session_id, checkin=CheckinOptions(host=checkin_host, port=checkin_port)
@@ -138,14 +139,14 @@ def demo() -> None:
     import tempfile
 
     from facilitator.app import make_live_app
-    from facilitator.db import open_database
+    from facilitator.common.timeutil import utcnow
     from facilitator.demo import build_demo
-    from facilitator.timeutil import utcnow
+    from facilitator.store.db import open_database
 
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as folder:
         database = open_database(f"sqlite:///{folder}/demo.db")
         session_id = build_demo(database, now=utcnow())
-        from facilitator.screens.live import CheckinOptions
+        from facilitator.checkin.options import CheckinOptions
 
         # The demo serves phone check-in on this machine only, on any free port.
         app = make_live_app(

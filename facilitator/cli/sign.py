@@ -19,9 +19,9 @@ def sign(
     by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who signs (required).")],
 ) -> None:
     """Sign an ended session: its attendance and notes are locked from then on."""
-    from facilitator.models import Group
-    from facilitator.signing import sign_session
-    from facilitator.timeutil import local, utcnow
+    from facilitator.common.timeutil import local, utcnow
+    from facilitator.session.signing import sign_session
+    from facilitator.store.models import Group
 
     with state(ctx).database().session() as db:
         session = sign_session(db, session_id, by=by, now=utcnow())
@@ -41,8 +41,8 @@ def addendum(
     by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who writes it.")],
 ) -> None:
     """Add an addendum to a signed session; the signed record stays as it was."""
-    from facilitator.signing import add_addendum
-    from facilitator.timeutil import utcnow
+    from facilitator.common.timeutil import utcnow
+    from facilitator.session.signing import add_addendum
 
     with state(ctx).database().session() as db:
         added = add_addendum(db, session_id, text=text, reason=reason, author=by, now=utcnow())

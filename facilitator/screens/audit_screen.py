@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from facilitator.db import Database
+from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
-from facilitator.text import one_line
+from facilitator.store.db import Database
 
 
 class AuditScreen(Screen[None]):
@@ -33,7 +33,7 @@ class AuditScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from facilitator.audit import audit_lines
+        from facilitator.store.audit import audit_lines
 
         table = self.query_one("#audit", DataTable)
         table.add_columns("when (UTC)", "who", "what", "session", "member", "details")

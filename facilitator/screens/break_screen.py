@@ -9,10 +9,10 @@ from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label
 
-from facilitator.agenda import break_remaining_seconds, resumes_at
-from facilitator.live import LiveSession
+from facilitator.common.timeutil import hhmm, mmss
 from facilitator.screens.commands import ScreenActions
-from facilitator.timeutil import hhmm, mmss
+from facilitator.session.agenda import break_remaining_seconds, resumes_at
+from facilitator.session.live import LiveSession
 
 
 class BreakScreen(Screen[bool]):

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select
 
-from facilitator.db import Database
 from facilitator.errors import UserError
+from facilitator.store.db import Database
 
 
 def default_path(fmt: str, today: dt.date) -> Path:
@@ -78,8 +78,8 @@ class ExportScreen(ModalScreen[int | None]):
 
     @on(Button.Pressed, "#export-go")
     def _go(self) -> None:
-        from facilitator.export import ExportFilter, count_sessions
-        from facilitator.timeutil import parse_date
+        from facilitator.common.timeutil import parse_date
+        from facilitator.exchange.export import ExportFilter, count_sessions
 
         fmt = str(self.query_one("#export-format", Select).value)
         try:
@@ -106,8 +106,8 @@ class ExportScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True)
     def _export(self, fmt: str, filt, path: Path) -> None:  # type: ignore[no-untyped-def]
         """The export itself, off the UI thread (large ranges take seconds)."""
-        from facilitator.export import atomic_output, export_sessions
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.exchange.export import atomic_output, export_sessions
 
         try:
             with self.database.session() as db, atomic_output(path) as stream:

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
-from facilitator.db import Database
-from facilitator.models import Status
+from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.text import one_line
+from facilitator.store.db import Database
+from facilitator.store.models import Status
 from facilitator.widgets.tables import selected_key
 
 
@@ -51,7 +51,7 @@ class HistoryScreen(Screen[None]):
 
     def reload(self, text: str = "") -> None:
         """Reload the list (optionally filtered)."""
-        from facilitator.history import list_sessions
+        from facilitator.reports.history import list_sessions
 
         self.table.clear(columns=True)
         self.table.add_columns(

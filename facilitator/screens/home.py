@@ -11,11 +11,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from facilitator.db import Database
+from facilitator.common.text import one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.text import one_line
+from facilitator.store.db import Database
 from facilitator.widgets.tables import selected_key
 
 
@@ -80,8 +80,8 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Reload the groups from the database."""
-        from facilitator.groups import list_groups
-        from facilitator.sessions import last_session, live_session
+        from facilitator.program.groups import list_groups
+        from facilitator.session.lifecycle import last_session, live_session
 
         self.table.clear(columns=True)
         self.table.add_columns("group", "members", "session", "last session", "curriculum")
@@ -107,8 +107,8 @@ class HomeScreen(Screen[None]):
 
     def _flag_unsigned(self) -> None:
         """Sessions ended more than 24 hours ago and still unsigned: reviewers look for these."""
-        from facilitator.signing import unsigned_overdue
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.session.signing import unsigned_overdue
 
         with self.database.session() as db:
             overdue = unsigned_overdue(db, utcnow())
@@ -151,9 +151,9 @@ class HomeScreen(Screen[None]):
 
     def action_open_group(self) -> None:
         """Resume the selected group's live session, or start its next topic."""
-        from facilitator.curriculum import discover
-        from facilitator.models import Group
-        from facilitator.sessions import last_session, live_session
+        from facilitator.curriculum.files import discover
+        from facilitator.session.lifecycle import last_session, live_session
+        from facilitator.store.models import Group
 
         group_id = self._selected_group()
         if group_id is None:
@@ -181,11 +181,11 @@ class HomeScreen(Screen[None]):
             self._open(group_id, None)
 
     def _open(self, group_id: int, curriculum: str | None) -> None:
-        from facilitator.live import open_live
-        from facilitator.models import Group
+        from facilitator.common.timeutil import utcnow
         from facilitator.screens.live import LiveScreen
-        from facilitator.sessions import start_or_resume
-        from facilitator.timeutil import utcnow
+        from facilitator.session.lifecycle import start_or_resume
+        from facilitator.session.live import open_live
+        from facilitator.store.models import Group
 
         try:
             with self.database.session() as db:

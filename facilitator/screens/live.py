@@ -7,7 +7,6 @@ the screen changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,17 +19,18 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label, TextArea
 
-from facilitator.agenda import OVER, WARNING
-from facilitator.attendance import Outcome
+from facilitator.checkin.options import CheckinOptions
+from facilitator.common.text import one_line
+from facilitator.common.timeutil import hhmm
 from facilitator.errors import UserError
-from facilitator.live import LiveSession
 from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.qr_screen import QRScreen
-from facilitator.text import one_line
-from facilitator.timeutil import hhmm
+from facilitator.session.agenda import OVER, WARNING
+from facilitator.session.attendance import Outcome
+from facilitator.session.live import LiveSession
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.qr_panel import QRPanel
@@ -41,14 +41,6 @@ if TYPE_CHECKING:
     from facilitator.checkin.server import CheckinServer
 
 AUTOSAVE_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class CheckinOptions:
-    """Where to serve phone check-in: host None means this machine's LAN address; port 0 any."""
-
-    host: str | None = None
-    port: int = 8765
 
 
 class LiveScreen(Screen[None]):

@@ -12,10 +12,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from facilitator.db import Database
+from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.text import one_line
+from facilitator.store.db import Database
 from facilitator.widgets.heatmap import HeatMap
 from facilitator.widgets.week_bars import WeekBars
 
@@ -53,23 +53,23 @@ class MemberScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from facilitator.curriculum import discover
-        from facilitator.history import calendar
-        from facilitator.models import Group, Participant
-        from facilitator.reports import (
+        from facilitator.common.timeutil import today_in
+        from facilitator.curriculum.files import discover
+        from facilitator.program.roster import members
+        from facilitator.reports.figures import (
             attendance_report,
             member_history,
-            today_in,
             topics_covered,
             weekly_hours,
         )
-        from facilitator.roster import members
+        from facilitator.reports.history import calendar
+        from facilitator.store.models import Group, Participant
 
         with self.database.session() as db:
             group = db.get(Group, self.group_id)
             person = db.get(Participant, self.participant_id)
             assert group is not None and person is not None
-            today = self.today or today_in(group)
+            today = self.today or today_in(group.timezone)
             membership = next(
                 (
                     m.membership

@@ -17,9 +17,9 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from facilitator.crypto import Passphrase, WrongPassphrase
-from facilitator.db import Database, open_database
 from facilitator.errors import UserError
+from facilitator.store.crypto import Passphrase, WrongPassphrase
+from facilitator.store.db import Database, open_database
 
 if TYPE_CHECKING:
     from facilitator.app import FacilitatorApp

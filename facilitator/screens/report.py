@@ -13,11 +13,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from facilitator.db import Database
+from facilitator.common.text import one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.text import one_line
+from facilitator.store.db import Database
 from facilitator.widgets.tables import selected_key
 
 COLUMNS = (
@@ -71,9 +71,9 @@ class ReportScreen(Screen[None]):
 
     def reload(self) -> None:
         """Show the report for the dates in the boxes (default: everything up to today)."""
-        from facilitator.models import Group
-        from facilitator.reports import attendance_report, outreach, today_in
-        from facilitator.timeutil import parse_date
+        from facilitator.common.timeutil import parse_date, today_in
+        from facilitator.reports.figures import attendance_report, outreach
+        from facilitator.store.models import Group
 
         try:
             date_from = self._date("#report-from", "from", parse_date)
@@ -81,7 +81,7 @@ class ReportScreen(Screen[None]):
             with self.database.session() as db:
                 group = db.get(Group, self.group_id)
                 assert group is not None
-                today = self.today or today_in(group)
+                today = self.today or today_in(group.timezone)
                 report = attendance_report(
                     db, group, date_from=date_from, date_to=date_to, today=today
                 )

@@ -14,12 +14,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from facilitator.db import Database
+from facilitator.common.text import multi_line, one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
-from facilitator.text import multi_line, one_line
+from facilitator.store.db import Database
 from facilitator.widgets.tables import selected_key
 
 
@@ -68,8 +68,8 @@ class SessionDetailScreen(Screen[None]):
 
     def reload(self) -> None:
         """Draw the session as stored."""
-        from facilitator.export import load_session_log
-        from facilitator.timeutil import hhmm, local
+        from facilitator.common.timeutil import hhmm, local
+        from facilitator.exchange.export import load_session_log
 
         with self.database.session() as db:
             log = load_session_log(db, self.session_id)
@@ -144,7 +144,7 @@ class SessionDetailScreen(Screen[None]):
             )
 
     def _notes(self) -> Content:
-        from facilitator.timeutil import local
+        from facilitator.common.timeutil import local
 
         tz = self.record.timezone
         parts: list[str | tuple[str, str] | Content] = []
@@ -201,8 +201,8 @@ class SessionDetailScreen(Screen[None]):
         )
 
     def _sign(self, name: str) -> None:
-        from facilitator.signing import sign_session
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.session.signing import sign_session
 
         try:
             with self.database.session() as db:
@@ -232,8 +232,8 @@ class SessionDetailScreen(Screen[None]):
         )
         if not author:
             return
-        from facilitator.signing import add_addendum
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.session.signing import add_addendum
 
         try:
             with self.database.session() as db:
@@ -246,8 +246,8 @@ class SessionDetailScreen(Screen[None]):
 
     def action_cycle_status(self) -> None:
         """Correct the selected member's status after the session (refused once signed; audited)."""
-        from facilitator.attendance import cycle_status
-        from facilitator.timeutil import utcnow
+        from facilitator.common.timeutil import utcnow
+        from facilitator.session.attendance import cycle_status
 
         table = self.query_one("#detail-attendance", DataTable)
         key = selected_key(table)

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Digits, Label, Markdown, ProgressBar, Static
 
-from facilitator.agenda import (
+from facilitator.common.text import multi_line, one_line
+from facilitator.common.timeutil import mmss
+from facilitator.session.agenda import (
     OVER,
     WARNING,
     Agenda,
@@ -19,9 +21,7 @@ from facilitator.agenda import (
     elapsed_seconds,
     remaining_seconds,
 )
-from facilitator.models import AgendaRun
-from facilitator.text import multi_line, one_line
-from facilitator.timeutil import mmss
+from facilitator.store.models import AgendaRun
 
 
 def countdown_text(item: AgendaRun | None, now: dt.datetime) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from textual.content import Content
 from textual.widgets import Static
 
-from facilitator.models import Status
+from facilitator.store.models import Status
 
 GLYPH = {
     Status.PRESENT: ("●", "$success"),

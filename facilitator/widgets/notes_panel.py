@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, TextArea
 
-from facilitator.models import Note
+from facilitator.store.models import Note
 
 
 class NotesPanel(Horizontal):

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from facilitator.qr import BORDER, half_block_lines, qr_matrix
+from facilitator.common.qr import BORDER, half_block_lines, qr_matrix
 
 INK = "#000000 on #ffffff"  # explicit, so the code is never inverted on a dark theme
 

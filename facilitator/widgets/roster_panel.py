@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 
-from facilitator.live import RosterEntry
-from facilitator.models import Status
-from facilitator.text import one_line
-from facilitator.timeutil import hhmm
+from facilitator.common.text import one_line
+from facilitator.common.timeutil import hhmm
+from facilitator.session.live import RosterEntry
+from facilitator.store.models import Status
 
 STATUS_STYLE = {
     Status.PRESENT: "bold",

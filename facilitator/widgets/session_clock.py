@@ -7,8 +7,8 @@ import datetime as dt
 from rich.text import Text
 from textual.widgets import Static
 
-from facilitator.agenda import Agenda, break_remaining_seconds
-from facilitator.timeutil import hhmm, mmss
+from facilitator.common.timeutil import hhmm, mmss
+from facilitator.session.agenda import Agenda, break_remaining_seconds
 
 
 def _hms(seconds: float) -> str:

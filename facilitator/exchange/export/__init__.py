@@ -1,0 +1,67 @@
+"""Session log export (CONTRACT 7): JSON, CSV and HTML, streamed batch by batch.
+
+Five years of a busy clinic never sit in memory at once: sessions are read in keyset pages of
+`batch_size` ordered by (started_at, id), each page's agenda, breaks, attendance, notes and addenda
+come in one IN-query per table, and every session is written to the output stream as soon as it is
+built.
+
+Choices (the contract leaves them open):
+
+- `curriculum` and `topic` hold the curriculum id and the topic (curriculum session) id, exactly
+  as recorded, so an export imported elsewhere exports the same again. Titles appear in the CSV
+  (`topic_title`) and in the HTML only.
+- Only ended sessions are exported unless `include_live` is set; a live session is still changing.
+- `--from`/`--to` compare with each session's local date in its group's time zone, inclusive.
+- Times are ISO 8601 in the group's time zone with its offset. `minutes` is service minutes as
+  stored. Attendance is ordered by name (then external id, code); notes put the group note first,
+  then member notes by name; agenda by position; breaks and addenda by time.
+- The CSV has one row per attendance record; any cell that a spreadsheet could read as a formula
+  (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+- The HTML shows no personal check-in codes (not needed on a printed record).
+
+Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats), `files`
+(`atomic_output`), `run` (`export_sessions`, the whole export). Plain Python: no Textual, no Typer.
+"""
+
+from facilitator.common.text import FORMULA_STARTS, safe_cell
+from facilitator.exchange.export.files import atomic_output
+from facilitator.exchange.export.html import session_html, write_html
+from facilitator.exchange.export.json_csv import (
+    CSV_COLUMNS,
+    JSON_KEYS,
+    csv_rows,
+    session_record,
+    write_csv,
+    write_json,
+)
+from facilitator.exchange.export.loading import (
+    BATCH_SIZE,
+    ExportFilter,
+    SessionLog,
+    count_sessions,
+    iter_sessions,
+    load_session_log,
+)
+from facilitator.exchange.export.run import FORMATS, export_sessions
+
+__all__ = [
+    "BATCH_SIZE",
+    "CSV_COLUMNS",
+    "FORMATS",
+    "FORMULA_STARTS",
+    "JSON_KEYS",
+    "ExportFilter",
+    "SessionLog",
+    "atomic_output",
+    "count_sessions",
+    "csv_rows",
+    "export_sessions",
+    "iter_sessions",
+    "load_session_log",
+    "safe_cell",
+    "session_html",
+    "session_record",
+    "write_csv",
+    "write_html",
+    "write_json",
+]

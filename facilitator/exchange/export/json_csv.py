@@ -1,0 +1,179 @@
+"""The JSON and CSV shapes of a session log (CONTRACT 7), written one session at a time."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from facilitator.common.text import safe_cell
+from facilitator.common.timeutil import iso
+from facilitator.exchange.export.loading import SessionLog
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "date",
+    "group",
+    "curriculum",
+    "topic",
+    "topic_title",
+    "facilitator",
+    "name",
+    "external_id",
+    "code",
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "minutes",
+    "method",
+)
+"""The CSV header, in order."""
+
+JSON_KEYS: tuple[str, ...] = (
+    "id",
+    "group",
+    "curriculum",
+    "topic",
+    "facilitator",
+    "started_at",
+    "ended_at",
+    "agenda",
+    "breaks",
+    "attendance",
+    "notes",
+    "addenda",
+    "signed_by",
+    "signed_at",
+)
+"""The keys of one session in the JSON export, in order."""
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def session_record(log: SessionLog) -> dict[str, Any]:
+    """One session in the JSON export shape (CONTRACT 7)."""
+    tz = log.timezone
+    s = log.session
+    notes: list[dict[str, Any]] = []
+    for note, author in log.notes:
+        entry: dict[str, Any] = {
+            "text": note.text,
+            "created_at": iso(note.created_at, tz),
+            "participant": author.name if author is not None else None,
+        }
+        if note.format:
+            entry["format"] = note.format
+            entry["fields"] = dict(note.fields or {})
+        notes.append(entry)
+    return {
+        "id": s.id,
+        "group": log.group.name,
+        "curriculum": s.curriculum_id,
+        "topic": s.topic_id,
+        "facilitator": s.facilitator,
+        "started_at": iso(s.started_at, tz),
+        "ended_at": iso(s.ended_at, tz),
+        "agenda": [
+            {
+                "title": item.title,
+                "kind": item.kind,
+                "planned_minutes": item.planned_minutes,
+                "started_at": iso(item.started_at, tz),
+                "ended_at": iso(item.ended_at, tz),
+                "skipped": bool(item.skipped),
+            }
+            for item in log.agenda
+        ],
+        "breaks": [
+            {"started_at": iso(brk.started_at, tz), "ended_at": iso(brk.ended_at, tz)}
+            for brk in log.breaks
+        ],
+        "attendance": [
+            {
+                "name": person.name,
+                "external_id": person.external_id,
+                "code": person.code,
+                "status": row.status,
+                "checked_in_at": iso(row.checked_in_at, tz),
+                "checked_out_at": iso(row.checked_out_at, tz),
+                "minutes": float(row.minutes),
+                "method": row.method,
+            }
+            for row, person in log.attendance
+        ],
+        "notes": notes,
+        "addenda": [
+            {
+                "text": a.text,
+                "reason": a.reason,
+                "author": a.author,
+                "created_at": iso(a.created_at, tz),
+            }
+            for a in log.addenda
+        ],
+        "signed_by": s.signed_by,
+        "signed_at": iso(s.signed_at, tz),
+    }
+
+
+def write_json(logs: Iterator[SessionLog], out: TextIO) -> int:
+    """A JSON list of sessions, one per line, each written as soon as it is built."""
+    count = 0
+    for log in logs:
+        # Compact (the C encoder: an indented dump is several times slower), one session a line.
+        text = json.dumps(session_record(log), ensure_ascii=False)
+        out.write(("[\n" if count == 0 else ",\n") + text)
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def minutes_text(minutes: float) -> str:
+    """`180`, `87.5`, `12.33`: service minutes without trailing zeros."""
+    return f"{round(float(minutes), 2):.2f}".rstrip("0").rstrip(".")
+
+
+def csv_rows(log: SessionLog) -> Iterator[list[str]]:
+    """The CSV rows of one session: one per attendance record."""
+    tz = log.timezone
+    s = log.session
+    head = [
+        s.id,
+        s.local_date.isoformat(),
+        log.group.name,
+        s.curriculum_id,
+        s.topic_id,
+        s.topic_title,
+        s.facilitator,
+    ]
+    for row, person in log.attendance:
+        cells = [
+            *head,
+            person.name,
+            person.external_id,
+            person.code,
+            row.status,
+            iso(row.checked_in_at, tz),
+            iso(row.checked_out_at, tz),
+            minutes_text(row.minutes),
+            row.method,
+        ]
+        yield [safe_cell(cell) for cell in cells]
+
+
+def write_csv(logs: Iterator[SessionLog], out: TextIO, *, bom: bool = False) -> int:
+    """One row per attendance record under a header (header only if none); returns sessions."""
+    if bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for log in logs:
+        writer.writerows(csv_rows(log))
+        count += 1
+    return count

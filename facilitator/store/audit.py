@@ -1,0 +1,91 @@
+"""The audit trail: who did what, when — listed for the TUI and exported for reviewers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+from sqlmodel import Session, col, select
+
+from facilitator.common.text import safe_cell
+from facilitator.store.models import AuditEvent, Participant
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One event, with the member's name resolved for an authorised reader."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    session_id: str | None
+    participant: str | None
+    detail: dict[str, object]
+
+
+FIELDS = ("at", "actor", "action", "session_id", "participant", "detail")
+
+
+def audit_lines(
+    db: Session,
+    *,
+    session_id: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int | None = 1000,
+    newest_first: bool = True,
+) -> Iterator[AuditLine]:
+    """Events, newest first by default, optionally for one session or a time range (UTC)."""
+    query = select(AuditEvent, Participant.name).outerjoin(
+        Participant, col(Participant.id) == col(AuditEvent.participant_id)
+    )
+    if session_id is not None:
+        query = query.where(AuditEvent.session_id == session_id)
+    if since is not None:
+        query = query.where(col(AuditEvent.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEvent.at) < until)
+    order = col(AuditEvent.id).desc() if newest_first else col(AuditEvent.id)
+    query = query.order_by(order)
+    if limit is not None:
+        query = query.limit(limit)
+    for event, name in db.exec(query.execution_options(yield_per=500)):
+        yield AuditLine(event.at, event.actor, event.action, event.session_id, name, event.detail)
+
+
+def write_audit(lines: Iterator[AuditLine], out: TextIO, fmt: str) -> int:
+    """Write events as CSV (one row each) or JSON (a list); returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(FIELDS)
+        for line in lines:
+            cells = [
+                line.at.isoformat(),
+                line.actor,
+                line.action,
+                line.session_id or "",
+                line.participant or "",
+                json.dumps(line.detail, sort_keys=True),
+            ]
+            writer.writerow([safe_cell(c) for c in cells])
+            count += 1
+        return count
+    out.write("[")
+    for line in lines:
+        record = {
+            "at": line.at.isoformat(),
+            "actor": line.actor,
+            "action": line.action,
+            "session_id": line.session_id,
+            "participant": line.participant,
+            "detail": line.detail,
+        }
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count

@@ -1,0 +1,284 @@
+"""The records facilitator keeps (SQLModel tables). Every time is stored in UTC.
+
+Plain Python: no Textual here. Shared by the CLI, the TUI, the check-in server and the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from facilitator.common.timeutil import UTC, utcnow
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Store aware datetimes as naive UTC; read them back as aware UTC on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; facilitator stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value.replace(tzinfo=UTC)
+
+
+def _when(**kw: Any) -> Any:
+    """A UTC timestamp column."""
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Status(enum.StrEnum):
+    """A member's attendance status in one session."""
+
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+    LEFT_EARLY = "left_early"
+
+    @property
+    def word(self) -> str:
+        """How the status reads on screen (`left early`)."""
+        return self.value.replace("_", " ")
+
+    @property
+    def attended(self) -> bool:
+        """Late and left-early count as attended."""
+        return self in (Status.PRESENT, Status.LATE, Status.LEFT_EARLY)
+
+
+class Method(enum.StrEnum):
+    """How a member was checked in."""
+
+    PHONE = "phone"
+    CODE = "code"
+    MANUAL = "manual"
+    WALK_IN = "walk-in"
+
+
+class SessionState(enum.StrEnum):
+    """A session is live until it is ended."""
+
+    LIVE = "live"
+    ENDED = "ended"
+
+
+NOTE_FORMATS: dict[str, tuple[str, ...]] = {
+    "DAP": ("Data", "Assessment", "Plan"),
+    "BIRP": ("Behavior", "Intervention", "Response", "Plan"),
+    "GIRP": ("Goal", "Intervention", "Response", "Plan"),
+    "SOAP": ("Subjective", "Objective", "Assessment", "Plan"),
+}
+
+
+class Group(SQLModel, table=True):
+    """A therapy group: the unit that meets, with its IOP hour minimums."""
+
+    __tablename__ = "groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, sa_column_kwargs={"unique": True})
+    timezone: str = "UTC"
+    weekly_hours: float = 9.0
+    daily_hours: float = 3.0
+    late_after_minutes: int = 10
+    note_format: str = "DAP"
+    curriculum_id: str | None = None
+    created_at: dt.datetime = _when(default_factory=utcnow)
+
+
+class Participant(SQLModel, table=True):
+    """A person in treatment. `code` is their personal check-in code, unique per database."""
+
+    __tablename__ = "participants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    code: str = Field(sa_column_kwargs={"unique": True})
+    external_id: str | None = Field(default=None, sa_column_kwargs={"unique": True})
+    created_at: dt.datetime = _when(default_factory=utcnow)
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the name: all a check-in page or badge may show."""
+        return self.name.split()[0] if self.name.split() else self.name
+
+    @property
+    def short_name(self) -> str:
+        """First name and last initial, for a screen the room can see."""
+        parts = self.name.split()
+        if len(parts) < 2:
+            return self.name
+        return f"{parts[0]} {parts[-1][0]}."
+
+
+class Membership(SQLModel, table=True):
+    """A participant's membership of a group, from joining to leaving (rolling admission)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("group_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    joined: dt.date
+    left: dt.date | None = None
+
+
+class GroupSession(SQLModel, table=True):
+    """One meeting of a group. `id` is a UUID so records merge across laptops.
+
+    At most one live session per group, by a partial unique index (two laptops starting the
+    same group at once cannot both succeed).
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # The attendance report's access path: a group's ended sessions by date.
+        sa.Index("ix_sessions_group_state_date", "group_id", "state", "local_date"),
+        sa.Index(
+            "uq_sessions_one_live_per_group",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'live'"),
+            postgresql_where=sa.text("state = 'live'"),
+        ),
+    )
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True)
+    curriculum_id: str | None = None
+    curriculum_title: str | None = None
+    topic_id: str | None = None
+    topic_title: str | None = None
+    facilitator: str = ""
+    planned_minutes: int = 0
+    started_at: dt.datetime = _when(default_factory=utcnow, index=True)
+    ended_at: dt.datetime | None = _when(default=None)
+    state: str = Field(default=SessionState.LIVE, index=True)
+    local_date: dt.date = Field(index=True)
+    signed_by: str | None = None
+    signed_at: dt.datetime | None = _when(default=None)
+
+
+class AgendaRun(SQLModel, table=True):
+    """One agenda item of a session as planned and as it ran (pauses, extensions, skips)."""
+
+    __tablename__ = "agenda_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    position: int
+    title: str
+    kind: str = "other"
+    planned_minutes: int
+    extra_minutes: int = 0
+    prompts: str = ""
+    handouts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    started_at: dt.datetime | None = _when(default=None)
+    ended_at: dt.datetime | None = _when(default=None)
+    paused_at: dt.datetime | None = _when(default=None)
+    paused_seconds: float = 0.0
+    skipped: bool = False
+
+
+class Break(SQLModel, table=True):
+    """A break in a session: not service time."""
+
+    __tablename__ = "breaks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    planned_minutes: int = 10
+    started_at: dt.datetime = _when(default_factory=utcnow)
+    ended_at: dt.datetime | None = _when(default=None)
+    agenda_position: int | None = None
+    pauses_item: bool = False
+
+
+class Attendance(SQLModel, table=True):
+    """A member's attendance in one session: one record per member per session, by constraint."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    status: str = Status.ABSENT
+    checked_in_at: dt.datetime | None = _when(default=None)
+    checked_out_at: dt.datetime | None = _when(default=None)
+    method: str | None = None
+    minutes: float = 0.0
+
+
+class Note(SQLModel, table=True):
+    """The session note (participant_id None) or a member's progress note.
+
+    One of each per session, by unique indexes: two laptops saving a note for the first time at
+    once end with one note, not two.
+    """
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        sa.Index("uq_notes_member_note", "session_id", "participant_id", unique=True),
+        sa.Index(
+            "uq_notes_session_note",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("participant_id IS NULL"),
+            postgresql_where=sa.text("participant_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participants.id")
+    format: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    text: str = ""
+    created_at: dt.datetime = _when(default_factory=utcnow)
+    updated_at: dt.datetime = _when(default_factory=utcnow)
+
+
+class Addendum(SQLModel, table=True):
+    """A correction to a signed session: kept beside the original, never replacing it."""
+
+    __tablename__ = "addenda"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    text: str
+    reason: str
+    author: str
+    created_at: dt.datetime = _when(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. Details hold ids and codes, never a participant's name."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _when(default_factory=utcnow, index=True)
+    actor: str = ""
+    action: str = Field(index=True)
+    session_id: str | None = Field(default=None, index=True)
+    participant_id: int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
