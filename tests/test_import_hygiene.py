@@ -1,4 +1,4 @@
-"""The core never imports Textual; the command line starts without heavy imports."""
+"""The core never imports Textual or the UI; the command line starts without heavy imports."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import facilitator
 
@@ -41,3 +42,22 @@ def test_cli_import_is_light() -> None:
     loaded = _loaded_after("import facilitator.cli")
     for heavy in ("textual", "sqlmodel", "sqlalchemy", "aiohttp", "pendulum"):
         assert heavy not in loaded, f"importing the CLI pulls in {heavy}"
+
+
+def test_import_contracts_hold() -> None:
+    """pyproject.toml's import-linter contracts: the core never imports the UI or the CLI, and
+    the core's packages stand in layers (common < store < program, curriculum < session <
+    reports, exchange, checkin)."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command; lint_imports_command()",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
