@@ -32,7 +32,7 @@ async def run_app(url: str, session_id: str) -> None:
     from facilitator.app import make_live_app
     from facilitator.checkin.options import CheckinOptions
     from facilitator.screens.live import LiveScreen
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     database = Database(url)
     app = make_live_app(
@@ -53,7 +53,7 @@ async def run_app(url: str, session_id: str) -> None:
 
 async def run_server(url: str, session_id: str) -> None:
     from facilitator.checkin.server import CheckinServer
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     database = Database(url)
     server = CheckinServer(database, session_id)

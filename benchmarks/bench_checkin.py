@@ -54,7 +54,7 @@ def prepare(path: Path) -> tuple[str, list[str]]:
 
     from facilitator.program.groups import get_group
     from facilitator.program.roster import add_member, members
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     url = url_of(path)
     name = first_group_name(url)
@@ -182,8 +182,9 @@ def run_mode(
 def profile(path: Path, session_id: str, codes: list[str]) -> None:
     """Why a check-in costs what it does: the server's core call one at a time, and the screen.
 
-    1. `checkin.server._attempt` (what each POST runs in a worker thread) called 60 times in a
-       row: per-call time, SQL statements per check-in, and the top functions under cProfile.
+    1. `checkin.attempt.attempt_check_in` (what each POST runs in a worker thread) called 60
+       times in a row: per-call time, SQL statements per check-in, and the top functions under
+       cProfile.
     2. The live screen's `refresh_from_database` (what every phone check-in triggers on the
        event loop before the phone gets its answer) with 60 members: reload vs redraw.
     """
@@ -192,9 +193,9 @@ def profile(path: Path, session_id: str, codes: list[str]) -> None:
 
     import sqlalchemy as sa
 
-    from facilitator.checkin.server import _attempt
+    from facilitator.checkin.attempt import attempt_check_in as _attempt
     from facilitator.common.timeutil import utcnow
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     reset(path, session_id)
     database = Database(url_of(path))

@@ -122,7 +122,7 @@ def profile(path: Path, group: str) -> None:
     import time
 
     from facilitator.exchange.export import ExportFilter, export_sessions, loading
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     database = Database(url_of(path))
     for fmt in ("csv", "json"):

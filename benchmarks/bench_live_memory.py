@@ -59,7 +59,7 @@ def make_session(url: str, start: dt.datetime) -> tuple[str, list[tuple[int, str
         propose_topic,
         start_session,
     )
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     database = Database(url)
     with database.session() as db:
@@ -97,7 +97,7 @@ async def play(url: str, session_id: str, roster: list[tuple[int, str]], start: 
     from facilitator.common.clock import FakeClock
     from facilitator.screens.break_screen import BreakScreen
     from facilitator.screens.live import LiveScreen
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     clock = FakeClock(start)
     database = Database(url)

@@ -107,8 +107,8 @@ def bench_core(path: Path, runs: int, all_runs: int, start: dt.date, end: dt.dat
     A first pass over every group warms the caches and checks the floor's figures against the
     report's (not counted); then `runs` passes over group 1 and `all_runs` over all groups.
     """
-    from facilitator.reports.figures import attendance_report
-    from facilitator.store.db import Database
+    from facilitator.reports.attendance import attendance_report
+    from facilitator.store.database import Database
     from facilitator.store.models import Group
 
     groups = _groups(path)
@@ -261,8 +261,8 @@ def profile(path: Path, start: dt.date, end: dt.date) -> None:
 
     import sqlalchemy as sa
 
-    from facilitator.reports.figures import attendance_report
-    from facilitator.store.db import Database
+    from facilitator.reports.attendance import attendance_report
+    from facilitator.store.database import Database
     from facilitator.store.models import Group
 
     database = Database(url_of(path))

@@ -172,7 +172,7 @@ def end_live_sessions(url: str) -> None:
 
     from facilitator.common.timeutil import utcnow
     from facilitator.session.lifecycle import end_session
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
     from facilitator.store.models import GroupSession, SessionState
 
     database = Database(url)
@@ -188,7 +188,7 @@ def roster_name(url: str, group: str) -> str:
     """The name at the top of the group's roster (sorted by name)."""
     from facilitator.program.groups import get_group
     from facilitator.program.roster import members
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
     database = Database(url)
     with database.session() as db:

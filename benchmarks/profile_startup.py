@@ -39,7 +39,7 @@ def lap(name, t=[T0]):
 import facilitator.cli; lap("import facilitator.cli (typer)")
 from facilitator.cli.context import AppState
 state = AppState(db_url=sys.argv[1])
-from facilitator.store.db import open_database; lap("import store.db (sqlmodel, sqlalchemy)")
+from facilitator.store.database import open_database; lap("import store.database (sqlmodel)")
 database = state.database(); lap("open the database (create_all)")
 from facilitator.app import make_live_app; lap("import facilitator.app (textual)")
 from facilitator.program.groups import get_group
@@ -123,7 +123,7 @@ else:
 """
 
 IMPORTS = (
-    "import facilitator.cli, facilitator.cli.context; import facilitator.store.db; "
+    "import facilitator.cli, facilitator.cli.context; import facilitator.store.database; "
     "import facilitator.app, facilitator.program.groups, facilitator.session.lifecycle; "
     "import facilitator.common.timeutil; "
     "import facilitator.screens.live; import facilitator.checkin.server, facilitator.common.qr"

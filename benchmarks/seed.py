@@ -128,9 +128,9 @@ class Seeder:
     def __init__(self, url: str, *, years: int, groups: int, seed: int, end: dt.date) -> None:
         from sqlalchemy import insert
 
-        from facilitator.curriculum.files import discover
+        from facilitator.curriculum.catalog import discover
         from facilitator.store import models
-        from facilitator.store.db import open_database
+        from facilitator.store.database import open_database
 
         self.insert = insert
         self.models = models
@@ -610,7 +610,7 @@ def open_live(url: str, group_name: str, *, checked_in: int = 5) -> str:
     from facilitator.program.roster import members
     from facilitator.session import attendance as att
     from facilitator.session.lifecycle import start_or_resume
-    from facilitator.store.db import open_database
+    from facilitator.store.database import open_database
     from facilitator.store.models import GroupSession, Method
 
     database = open_database(url)
@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from facilitator.store.db import sqlite_path
+    from facilitator.store.engine import sqlite_path
 
     path = sqlite_path(args.db)
     if path is not None and path.exists():

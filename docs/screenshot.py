@@ -14,7 +14,7 @@ from facilitator.app import make_live_app
 from facilitator.checkin.options import CheckinOptions
 from facilitator.common.clock import FakeClock
 from facilitator.demo import build_demo
-from facilitator.store.db import open_database
+from facilitator.store.database import open_database
 from facilitator.widgets.qr_panel import QRPanel
 
 HERE = Path(__file__).parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 
 if TYPE_CHECKING:
     from facilitator.checkin.options import CheckinOptions
@@ -27,7 +27,7 @@ class FacilitatorApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
 
-    def __init__(self, database: Database | None, first_screen: Callable[[], Screen]) -> None:
+    def __init__(self, database: Database | None, first_screen: Callable[[], Screen[Any]]) -> None:
         super().__init__()
         self.database = database
         """The open database (None until an encrypted one is unlocked)."""
@@ -38,13 +38,13 @@ class FacilitatorApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self._first_screen())
 
-    def save_everything(self) -> None:
-        """Save unsaved notes on every live screen (before quitting or switching)."""
+    async def save_everything(self) -> None:
+        """Save unsaved notes on every live screen, and wait until they are stored."""
         from facilitator.screens.live import LiveScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
-                screen._save_notes()
+                await screen.save_now()
 
     def fail(self, error: UserError) -> None:
         """Exit with status 1; the command line then shows `error` as its one-line message."""
@@ -53,17 +53,17 @@ class FacilitatorApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, saving notes first; a live session stays live and can be resumed."""
-        self.save_everything()
+        await self.save_everything()
         self.exit()
 
 
-def make_app(database: Database, first_screen: Callable[[], Screen]) -> FacilitatorApp:
+def make_app(database: Database, first_screen: Callable[[], Screen[Any]]) -> FacilitatorApp:
     """Build the app around an opened database and the screen to show first."""
     return FacilitatorApp(database, first_screen)
 
 
 def make_unlock_app(
-    url: str, path: Path, first_screen: Callable[[Database], Screen]
+    url: str, path: Path, first_screen: Callable[[Database], Screen[Any]]
 ) -> FacilitatorApp:
     """An app for an encrypted database: it asks the passphrase first, opens the database,
     then shows `first_screen(database)`."""

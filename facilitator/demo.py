@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Method, Status
 
 # Fictional people only.
@@ -25,7 +25,7 @@ DEMO_CURRICULUM = "relapse-prevention"
 
 def build_demo(database: Database, *, now: dt.datetime, timezone: str = "America/Chicago") -> str:
     """Fill an empty database with the demo group and a live session 12 minutes in."""
-    from facilitator.curriculum.files import discover
+    from facilitator.curriculum.catalog import discover
     from facilitator.program.groups import create_group
     from facilitator.program.roster import add_member
     from facilitator.session import attendance as att

@@ -15,7 +15,7 @@ import pytest
 
 from facilitator.common.clock import FakeClock
 from facilitator.common.timeutil import UTC
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 
 from .backend import ENV_TEST_DB, backend_name, check_server, server_url, throwaway_db_url
 

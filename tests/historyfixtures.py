@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from facilitator.common.clock import FakeClock
-from facilitator.curriculum.files import discover
+from facilitator.curriculum.catalog import discover
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.session.lifecycle import start_session
 from facilitator.session.live import open_live
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Status
 
 UTC = dt.UTC

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from facilitator.common.clock import FakeClock
-from facilitator.curriculum.files import discover
+from facilitator.curriculum.catalog import discover
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.session.lifecycle import start_session
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 
 MEMBERS = [
     ("Avery Quinn", "AVQ1"),

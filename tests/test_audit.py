@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from facilitator.store.audit import audit_lines, write_audit
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 
 from .historyfixtures import make_history
 

@@ -17,7 +17,7 @@ from facilitator.program import codes
 from facilitator.program.badges import TITLE, Card, group_code, render_cards
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Membership
 
 from .test_qr import decode, svg_modules

@@ -21,22 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from facilitator.checkin.server import (
-    CheckinError,
-    CheckinServer,
-    FailureLimiter,
-    PortInUse,
-    make_checkin_app,
-    new_token,
-)
+from facilitator.checkin.app import make_checkin_app
+from facilitator.checkin.limiter import FailureLimiter
+from facilitator.checkin.server import CheckinError, CheckinServer, PortInUse, new_token
 from facilitator.common.clock import FakeClock
-from facilitator.curriculum.files import discover
+from facilitator.curriculum.catalog import discover
 from facilitator.errors import UserError
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.session.attendance import CheckInResult, Outcome
 from facilitator.session.lifecycle import end_session, start_session
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Attendance, AuditEvent, GroupSession, Participant
 
 # Fictional people only. Codes avoid anything a fuzzer would produce by chance.

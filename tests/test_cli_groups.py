@@ -17,7 +17,7 @@ from facilitator.common.timeutil import machine_timezone
 from facilitator.errors import UserError
 from facilitator.program.groups import create_group, get_group, list_groups
 from facilitator.program.roster import add_member, members
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Group
 
 runner = CliRunner()

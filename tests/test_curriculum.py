@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from facilitator import config
 from facilitator.cli import app
-from facilitator.curriculum.files import (
+from facilitator.curriculum.catalog import discover, resolve
+from facilitator.curriculum.loading import check_file, load_curriculum
+from facilitator.curriculum.model import (
     ITEM_MINUTES,
     KINDS,
     PLAN_MINUTES,
@@ -23,10 +25,6 @@ from facilitator.curriculum.files import (
     Curriculum,
     Item,
     Topic,
-    check_file,
-    discover,
-    load_curriculum,
-    resolve,
     shipped_dir,
 )
 from facilitator.errors import ManyErrors, UserError
@@ -561,7 +559,7 @@ def test_json_schema_matches_the_models() -> None:
 def test_core_module_imports_no_ui_libraries() -> None:
     """Loading curricula must not pull in Textual, Rich or Typer (core stays UI-free)."""
     code = (
-        "import sys, facilitator.curriculum.files\n"
+        "import sys, facilitator.curriculum.catalog\n"
         "print(sorted(m for m in ('textual', 'rich', 'typer') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from facilitator import config
 from facilitator.cli import app
 from facilitator.errors import UserError
-from facilitator.store import db as db_module
-from facilitator.store.db import Database, open_database
+from facilitator.store import engine as db_module
+from facilitator.store.database import Database, open_database
 from facilitator.store.migrations import runner as migrations_runner
 from facilitator.store.models import Group, Membership
 

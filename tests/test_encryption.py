@@ -26,8 +26,9 @@ from facilitator.session.lifecycle import start_session
 from facilitator.session.notes import save_note
 from facilitator.store import crypto
 from facilitator.store.crypto import Passphrase, WrongPassphrase, is_encrypted
-from facilitator.store.db import Database, backup_sqlite, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.migrations import HEAD, runner
+from facilitator.store.schema import backup_sqlite
 
 from .ptyapp import PtyApp
 from .test_migrations import assert_previous_release_records, insert_previous_release_records
@@ -57,7 +58,7 @@ def run_cli(
 
 def fill(database: Database) -> None:
     """A group, its members and a session note."""
-    from facilitator.curriculum.files import discover
+    from facilitator.curriculum.catalog import discover
 
     curriculum = discover().get("relapse-prevention")
     with database.session() as db:

@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from facilitator.common.clock import FakeClock
-from facilitator.curriculum.files import Curriculum
+from facilitator.common.files import atomic_output
+from facilitator.curriculum.model import Curriculum
 from facilitator.exchange.export import (
     CSV_COLUMNS,
     ExportFilter,
-    atomic_output,
     export_sessions,
     iter_sessions,
     safe_cell,
@@ -34,7 +34,7 @@ from facilitator.session import attendance as att
 from facilitator.session.lifecycle import start_session
 from facilitator.session.live import LiveSession
 from facilitator.session.signing import add_addendum, sign_session
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import (
     Addendum,
     AgendaRun,

@@ -11,7 +11,7 @@ from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.screens.home import ChooseScreen, HomeScreen
 from facilitator.screens.live import LiveScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import GroupSession
 
 from .livefixtures import make_session
@@ -29,6 +29,8 @@ async def test_home_lists_groups_and_resumes_a_live_session(
     session_id = make_session(database, clock)
     app = make_app(database, lambda: HomeScreen(database))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert _rows(app) == [
             [
@@ -54,6 +56,8 @@ async def test_home_asks_for_a_curriculum_then_starts_a_session(database: Databa
     app = make_app(database, lambda: HomeScreen(database))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ChooseScreen)
@@ -70,6 +74,8 @@ async def test_home_asks_for_a_curriculum_then_starts_a_session(database: Databa
 async def test_home_with_no_groups_says_how_to_add_one(database: Database) -> None:
     app = make_app(database, lambda: HomeScreen(database))
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "facilitator group add" in str(app.screen.query_one("#home-hint").content)
         await pilot.press("enter")  # nothing to open: no crash

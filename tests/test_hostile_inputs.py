@@ -49,7 +49,7 @@ from facilitator.program.roster import add_member
 from facilitator.screens.dialogs import AskScreen
 from facilitator.screens.live import LiveScreen
 from facilitator.session.live import LiveSession
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import AgendaRun, Attendance, GroupSession, Note, Participant
 from facilitator.widgets.roster_panel import RosterTable
 
@@ -890,6 +890,7 @@ async def test_clicking_and_keys_on_hostile_names_trigger_nothing_injected(
             assert app.is_running and isinstance(app.screen, LiveScreen), name
         # Checked in by code: the toast names the member literally.
         await pilot.press("c", *"MALL1", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "[@click=app.quit]Mallory[/] checked in at" in screen_plain(app)
         await pilot.press("escape")
@@ -897,6 +898,7 @@ async def test_clicking_and_keys_on_hostile_names_trigger_nothing_injected(
         table.move_cursor(row=mallory)
         await pilot.pause()
         await pilot.press("space", "o", "P")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert roster_rows(app)["[@click=app.quit]Mallory[/]"][1] == "left early"
         # Privacy mode: no surname to shorten, so the whole name, still literal.
@@ -920,6 +922,7 @@ async def test_walk_in_with_a_hostile_name_is_stored_clean_and_shown_literally(
         assert isinstance(app.screen, AskScreen)
         await pilot.press(*"[@click=app.quit]Walker[/] [red]Jo[/red]")
         await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         # Pasted: a paste can carry escape sequences a keyboard cannot type.
         await pilot.press("w")
@@ -928,6 +931,7 @@ async def test_walk_in_with_a_hostile_name_is_stored_clean_and_shown_literally(
         box.post_message(events.Paste("Pat\x1b[2J\x1b]0;owned\x07 \x1b[31mKim\x1b[0m"))
         await pilot.pause()
         await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen) and app.is_running
         rows = roster_rows(app)
@@ -952,6 +956,7 @@ async def test_a_note_with_markup_is_saved_and_shown_literally(
         await pilot.pause()
         await pilot.press(*text)
         await pilot.press("escape")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running
     with database.session() as db:

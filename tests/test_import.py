@@ -21,7 +21,7 @@ from facilitator.errors import ManyErrors, UserError
 from facilitator.exchange.importer import guess_timezone, import_sessions
 from facilitator.program.roster import add_member
 from facilitator.session.signing import add_addendum, sign_session
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import (
     Addendum,
     AgendaRun,

@@ -42,12 +42,12 @@ from pathlib import Path
 import pytest
 
 from facilitator.common.timeutil import utcnow
-from facilitator.curriculum.files import load_curriculum
+from facilitator.curriculum.loading import load_curriculum
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.session.lifecycle import start_session
 from facilitator.session.live import open_live
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 
 from .ptyapp import PtyApp
 

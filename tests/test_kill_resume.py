@@ -10,7 +10,7 @@ from sqlmodel import select
 from facilitator.common.clock import FakeClock
 from facilitator.common.timeutil import utcnow
 from facilitator.session.live import open_live
-from facilitator.store.db import open_database
+from facilitator.store.database import open_database
 from facilitator.store.models import Note
 
 from .livefixtures import make_session

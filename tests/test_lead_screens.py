@@ -13,7 +13,7 @@ from facilitator.screens.home import HomeScreen
 from facilitator.screens.member import MemberScreen
 from facilitator.screens.report import ReportScreen
 from facilitator.screens.session_detail import SessionDetailScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Addendum, GroupSession
 
 from .historyfixtures import TODAY, make_history
@@ -68,6 +68,8 @@ async def test_session_detail_sign_then_addendum(database, history) -> None:  # 
     app = make_app(database, lambda: SessionDetailScreen(database, session_ids[0]))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         agenda = rows(app, "#detail-agenda")
         assert agenda[0][:5] == ["1", "Check-in round", "check-in", "20", "180"]
         assert all(r[4] == "skipped" for r in agenda[1:])
@@ -88,6 +90,7 @@ async def test_session_detail_sign_then_addendum(database, history) -> None:  # 
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "Signed by Sam Facilitator, LCSW" in text_of(app, "#detail-signature")
 
@@ -98,6 +101,8 @@ async def test_session_detail_sign_then_addendum(database, history) -> None:  # 
         await pilot.press(*"Clock on the wall was slow", "enter")
         await pilot.pause()
         await pilot.press("enter")  # author prefilled with the signer
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         notes = text_of(app, "#detail-notes")
         assert (

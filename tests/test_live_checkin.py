@@ -15,7 +15,7 @@ from facilitator.common.clock import FakeClock
 from facilitator.common.qr import qr_matrix
 from facilitator.screens.live import LiveScreen
 from facilitator.screens.qr_screen import QRScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.widgets.qr_panel import QRPanel
 
 from .livefixtures import make_session
@@ -85,6 +85,7 @@ async def test_phone_check_in_shows_on_the_roster_within_a_second(
 
         # Ending the session stops the server: the URL is dead.
         await pilot.press("e", "y")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     async with aiohttp.ClientSession() as http:
         try:
@@ -116,6 +117,7 @@ async def test_taken_port_leaves_code_check_in_working(
             status = str(app.screen.query_one("#qr-status", Static).content)
             assert f"port {port} is already in use" in status
             await pilot.press("c", *"AVQ1", "enter")
+            await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             assert roster_rows(app)["Avery Quinn"][1] == "present"
             await pilot.press("escape", "f")

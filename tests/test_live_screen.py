@@ -16,7 +16,7 @@ from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.live import LiveScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import AgendaRun, Attendance, Break, GroupSession, Note, Participant
 from facilitator.widgets.roster_panel import RosterTable
 
@@ -81,6 +81,8 @@ async def select_member(pilot, app, name: str) -> None:  # type: ignore[no-untyp
     table.focus()
     table.move_cursor(row=index)
     await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def test_countdown_stands_as_plain_text_and_follows_the_clock(
@@ -106,6 +108,7 @@ async def test_n_finishes_the_item_and_starts_the_next(database, clock, session_
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         clock.advance(minutes=18)
         await pilot.press("n")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "What makes a situation high-risk" in screen_text(app, "#item-title")
         assert screen_text(app, "#countdown-text") == "55:00 left"
@@ -118,6 +121,7 @@ async def test_p_pauses_and_resumes_the_item_timer(database, clock, session_id) 
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         clock.advance(minutes=5)
         await pilot.press("p")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert agenda_rows(database, session_id)[0].paused_at == clock()
         clock.advance(minutes=3)
@@ -125,6 +129,7 @@ async def test_p_pauses_and_resumes_the_item_timer(database, clock, session_id) 
         await pilot.pause()
         assert screen_text(app, "#countdown-text") == "15:00 left (paused)"
         await pilot.press("p")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_text(app, "#countdown-text") == "15:00 left"
     row = agenda_rows(database, session_id)[0]
@@ -135,6 +140,7 @@ async def test_plus_adds_five_minutes(database, clock, session_id) -> None:
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("plus")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_text(app, "#countdown-text") == "25:00 left"
     assert agenda_rows(database, session_id)[0].extra_minutes == 5
@@ -144,6 +150,7 @@ async def test_b_starts_a_break_screen_and_b_ends_it(database, clock, session_id
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, BreakScreen)
         assert screen_text(app, "#break-text") == "10:00 left"
@@ -151,6 +158,7 @@ async def test_b_starts_a_break_screen_and_b_ends_it(database, clock, session_id
         assert screen_text(app, "#break-resume") == "We resume at 09:10"
         clock.advance(minutes=4)
         await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
     with database.session() as db:
@@ -162,10 +170,12 @@ async def test_reaching_a_break_item_starts_its_break(database, clock, session_i
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("n", "n")  # check-in → education → break item
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, BreakScreen)
         assert screen_text(app, "#break-text") == "15:00 left"
         await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         assert "Process group" in screen_text(app, "#item-title")
@@ -177,11 +187,13 @@ async def test_c_checks_in_by_code_and_a_repeat_says_when(database, clock, sessi
         clock.advance(minutes=2)
         await pilot.press("c")
         await pilot.press(*"avq-1", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert roster_rows(app)["Avery Quinn"][1] == "present"
         assert roster_rows(app)["Avery Quinn"][2] == "09:02"
         clock.advance(minutes=1)
         await pilot.press(*"AVQ1", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
         assert any("already checked in at 09:02" in m for m in messages)
@@ -189,6 +201,7 @@ async def test_c_checks_in_by_code_and_a_repeat_says_when(database, clock, sessi
         await pilot.pause()
         assert "already checked in at 09:02" in screen_plain(app)
         await pilot.press(*"NOPE9", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert any("not recognised" in str(n.message) for n in app._notifications)
     row = attendance(database, session_id)["Avery Quinn"]
@@ -201,6 +214,7 @@ async def test_check_in_after_ten_minutes_is_late(database, clock, session_id) -
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         clock.advance(minutes=11)
         await pilot.press("c", *"BLM2", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert roster_rows(app)["Blake Moreno"][1] == "late"
     assert attendance(database, session_id)["Blake Moreno"].status == "late"
@@ -213,6 +227,7 @@ async def test_space_cycles_the_selected_member(database, clock, session_id) -> 
         seen = []
         for _ in range(5):
             await pilot.press("space")
+            await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             seen.append(roster_rows(app)["Casey Lindqvist"][1])
         assert seen == ["present", "late", "excused", "absent", "present"]
@@ -223,9 +238,11 @@ async def test_o_checks_the_selected_member_out(database, clock, session_id) -> 
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("c", *"DEV4", "enter", "escape")
+        await pilot.app.workers.wait_for_complete()
         await select_member(pilot, app, "Devon O'Hara")
         clock.advance(minutes=30)
         await pilot.press("o")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert roster_rows(app)["Devon O'Hara"][1] == "left early"
         assert roster_rows(app)["Devon O'Hara"][3] == "09:30"
@@ -240,6 +257,7 @@ async def test_w_adds_a_walk_in_checked_in_at_once(database, clock, session_id) 
         await pilot.pause()
         assert isinstance(app.screen, AskScreen)
         await pilot.press(*"Jordan Vale", "enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert roster_rows(app)["Jordan Vale"][1] == "present"
         assert roster_rows(app)["Jordan Vale"][4] == "walk-in"
@@ -252,6 +270,7 @@ async def test_capital_a_marks_everyone_not_checked_in_present(database, clock, 
         await select_member(pilot, app, "Emery Zhou")
         await pilot.press("space", "space", "space")  # present → late → excused
         await pilot.press("A")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         statuses = {name: cells[1] for name, cells in roster_rows(app).items()}
     assert statuses == {
@@ -293,6 +312,7 @@ async def test_letters_typed_into_notes_do_not_fire_keys(database, clock, sessio
             "n b e p c w o A P + ?"
         )
         await pilot.press("escape")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.focused, RosterTable)
     rows = agenda_rows(database, session_id)
@@ -313,6 +333,7 @@ async def test_notes_autosave_after_typing_stops(database, clock, session_id) ->
         assert app.focused.id == "field-data"
         await pilot.press(*"Shared a trigger")
         await pilot.pause(1.5)  # the debounce is one second
+        await pilot.app.workers.wait_for_complete()
         with database.session() as db:
             note = db.exec(select(Note).where(Note.participant_id.is_not(None))).one()
         assert note.format == "DAP"
@@ -324,14 +345,17 @@ async def test_e_ends_the_session_after_y(database, clock, session_id) -> None:
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("c", *"AVQ1", "enter", "escape")
+        await pilot.app.workers.wait_for_complete()
         clock.advance(minutes=90)
         await pilot.press("e")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         await pilot.press("e", "y")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     with database.session() as db:
         session = db.get(GroupSession, session_id)
@@ -353,6 +377,7 @@ async def test_end_warns_about_cloned_member_notes(database, clock, session_id) 
         screen.live.save_member_note(ids[0], {"Data": text})
         screen.live.save_member_note(ids[1], {"Data": text + "!"})
         await pilot.press("e")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         detail = str(app.screen.query_one("#detail").content)
         assert "Avery Q. and Blake M." in detail and "alike" in detail

@@ -31,8 +31,9 @@ from typer.testing import CliRunner
 from facilitator.cli import app
 from facilitator.common.timeutil import UTC
 from facilitator.errors import UserError
-from facilitator.store import db as db_module
-from facilitator.store.db import Database, open_database, sqlite_path
+from facilitator.store import schema as db_module
+from facilitator.store.database import Database, open_database
+from facilitator.store.engine import sqlite_path
 from facilitator.store.migrations import HEAD, REVISIONS, runner
 from facilitator.store.models import (
     Addendum,
@@ -500,7 +501,7 @@ def test_opening_an_up_to_date_database_never_imports_alembic(db_url: str) -> No
     """Start-up stays fast: a new database and an up-to-date one both open without Alembic."""
     code = (
         "import sys\n"
-        "from facilitator.store.db import open_database\n"
+        "from facilitator.store.database import open_database\n"
         f"open_database({db_url!r}).dispose()\n"  # new: the models' tables, stamped
         f"open_database({db_url!r}).dispose()\n"  # up to date: one query
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"

@@ -14,7 +14,7 @@ from facilitator.errors import UserError
 from facilitator.program.groups import get_group
 from facilitator.session.lifecycle import start_or_resume
 from facilitator.session.notes import save_note
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import GroupSession, Note
 
 from .livefixtures import make_session

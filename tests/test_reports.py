@@ -24,15 +24,17 @@ from typer.testing import CliRunner, Result
 
 from facilitator.common.clock import FakeClock
 from facilitator.common.timeutil import UTC
-from facilitator.curriculum.files import Curriculum
+from facilitator.curriculum.model import Curriculum
 from facilitator.errors import UserError
 from facilitator.program.groups import create_group, get_group
 from facilitator.program.roster import add_member, members
-from facilitator.reports import figures as reports
+from facilitator.reports import attendance as reports
+from facilitator.reports import member, output
+from facilitator.reports import outreach as outreach_
 from facilitator.session import attendance as att
 from facilitator.session.lifecycle import start_session
 from facilitator.session.live import open_live
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import Group, GroupSession, Status
 
 from .backend import throwaway_db_url
@@ -228,7 +230,7 @@ def report_of(
 
 
 def by_name(report: reports.AttendanceReport) -> dict[str, dict[str, object]]:
-    return {p.name: reports.participant_json(p) for p in report.participants}
+    return {p.name: output.participant_json(p) for p in report.participants}
 
 
 # --- the report's figures ------------------------------------------------------------------------
@@ -279,7 +281,7 @@ def test_whole_program_default_range(program: Program) -> None:
 def test_late_arrival_early_checkout_and_break_give_the_overlap(program: Program) -> None:
     with program.database.session() as db:
         group = get_group(db, "Evening Path")
-        history = reports.member_history(db, group, program.ids["Blake Moreno"])
+        history = member.member_history(db, group, program.ids["Blake Moreno"])
     assert [(h.local_date, h.topic_id, h.status, h.minutes) for h in history] == [
         (D("2026-11-02"), "t1", Status.LEFT_EARLY, 105.0),  # +25..+150 less the 20-min break
         (D("2026-11-04"), "t2", Status.PRESENT, 180.0),
@@ -328,7 +330,7 @@ def test_from_after_to_is_a_user_error(program: Program) -> None:
 
 
 def test_json_matches_the_contract(program: Program) -> None:
-    data = json.loads(json.dumps(reports.to_json(report_of(program))))
+    data = json.loads(json.dumps(output.to_json(report_of(program))))
     assert list(data) == ["group", "from", "to", "participants"]
     assert data["group"] == "Evening Path"
     assert (data["from"], data["to"]) == ("2026-11-02", "2026-11-22")
@@ -346,7 +348,7 @@ def test_json_matches_the_contract(program: Program) -> None:
 
 def test_csv_rows(program: Program) -> None:
     buffer = io.StringIO()
-    reports.write_csv(report_of(program), buffer)
+    output.write_csv(report_of(program), buffer)
     rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert rows[0] == list(CONTRACT_FIELDS)
     assert rows[2] == ["Blake Moreno", "", "6", "1", "1", "1", "2", "1", "7.50", "2", "2", "2"]
@@ -356,18 +358,18 @@ def test_weekly_hours_and_topics(program: Program) -> None:
     with program.database.session() as db:
         group = get_group(db, "Evening Path")
         casey = program.ids["Casey Lindqvist"]
-        assert reports.weekly_hours(db, group, casey, D("2026-11-01"), TODAY) == [
+        assert member.weekly_hours(db, group, casey, D("2026-11-01"), TODAY) == [
             (2026, 46, 6.0),
             (2026, 47, 3.0),
         ]
         blake = program.ids["Blake Moreno"]
-        assert reports.weekly_hours(db, group, blake, D("2026-11-01"), TODAY) == [
+        assert member.weekly_hours(db, group, blake, D("2026-11-01"), TODAY) == [
             (2026, 45, 7.5),
             (2026, 46, 0.0),
         ]
-        assert reports.topics_covered(db, group, blake, CURRICULUM) == (["t1", "t2", "t3"], ["t4"])
+        assert member.topics_covered(db, group, blake, CURRICULUM) == (["t1", "t2", "t3"], ["t4"])
         devon = program.ids["Devon O'Hara"]
-        assert reports.topics_covered(db, group, devon, CURRICULUM) == (
+        assert member.topics_covered(db, group, devon, CURRICULUM) == (
             [],
             ["t1", "t2", "t3", "t4"],
         )
@@ -377,7 +379,7 @@ def test_outreach_lists_streaks_and_last_week_below_minimum(program: Program) ->
     report = report_of(program)
     with program.database.session() as db:
         group = get_group(db, "Evening Path")
-        items = reports.outreach(report, db, group, today=TODAY)
+        items = outreach_.outreach(report, db, group, today=TODAY)
     # Last complete week: 2026-11-09..15 (week 46). Avery had 9 h there.
     found = {i.name: (i.consecutive_absences, i.last_week_hours, len(i.reasons)) for i in items}
     assert found == {
@@ -422,7 +424,7 @@ def test_dst_week_buckets_by_local_date(database: Database, clock: FakeClock) ->
         ]
         group = get_group(db, "Harbor Evenings")
         emery = member_ids(db, group)["Emery Zhou"]
-        assert reports.weekly_hours(db, group, emery, D("2026-10-26"), D("2026-11-08")) == [
+        assert member.weekly_hours(db, group, emery, D("2026-10-26"), D("2026-11-08")) == [
             (2026, 44, 6.0),
             (2026, 45, 3.0),
         ]
@@ -484,7 +486,7 @@ def test_empty_group_has_an_empty_report(database: Database) -> None:
     with database.session() as db:
         group = create_group(db, name="New Group", timezone="UTC")
         report = reports.attendance_report(db, group, date_from=None, date_to=None, today=TODAY)
-    assert reports.to_json(report) == {
+    assert output.to_json(report) == {
         "group": "New Group", "from": "2026-11-22", "to": "2026-11-22", "participants": [],
     }  # fmt: skip
 
@@ -510,7 +512,7 @@ def test_cli_json(program: Program, frozen_today: None) -> None:
     result = invoke(program, "Evening Path", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data == reports.to_json(report_of(program))
+    assert data == output.to_json(report_of(program))
 
 
 def test_cli_csv(program: Program) -> None:

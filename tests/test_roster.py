@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 
 from facilitator.cli import app
 from facilitator.errors import ManyErrors, UserError
+from facilitator.exchange.roster_csv import import_csv
 from facilitator.program import codes
 from facilitator.program.groups import create_group
-from facilitator.program.roster import add_member, clean_name, find_by_code, import_csv, members
-from facilitator.store.db import Database
+from facilitator.program.roster import add_member, clean_name, find_by_code, members
+from facilitator.store.database import Database
 from facilitator.store.models import Group, Membership, Participant
 
 runner = CliRunner()

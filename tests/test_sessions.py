@@ -14,7 +14,7 @@ from facilitator.program.groups import get_group
 from facilitator.session.attendance import Outcome
 from facilitator.session.lifecycle import start_or_resume
 from facilitator.session.live import open_live
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Attendance, AuditEvent, GroupSession, Status
 
 from .livefixtures import make_session
@@ -57,7 +57,7 @@ def test_next_session_proposes_the_next_topic_and_wraps(
             )
         assert not opened.resumed
         session_id = opened.session_id
-    from facilitator.curriculum.files import discover
+    from facilitator.curriculum.catalog import discover
 
     ids = [t.id for t in discover().get("relapse-prevention").sessions]
     assert topics == ids[:3]

@@ -14,7 +14,7 @@ from facilitator.errors import UserError
 from facilitator.session import attendance as att
 from facilitator.session.notes import save_note
 from facilitator.session.signing import add_addendum, find_session, sign_session, unsigned_overdue
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import Addendum, AuditEvent, Group, GroupSession, Note, Status
 
 from .test_export import CURRICULUM, record_session

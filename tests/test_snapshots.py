@@ -9,7 +9,7 @@ from facilitator.app import make_live_app
 from facilitator.common.clock import FakeClock
 from facilitator.session.attendance import check_in
 from facilitator.session.notes import save_note
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Group, GroupSession, Method, Participant
 
 from .livefixtures import make_session
@@ -61,6 +61,8 @@ def test_break_screen(snap_compare, database: Database, clock: FakeClock) -> Non
 
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         clock.advance(minutes=3, seconds=20)
         await pilot.pause()
         app.screen.tick()

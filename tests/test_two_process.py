@@ -34,13 +34,13 @@ from sqlmodel import func, select
 
 from facilitator.common.clock import FakeClock
 from facilitator.common.timeutil import UTC
-from facilitator.curriculum.files import discover
+from facilitator.curriculum.catalog import discover
 from facilitator.program.groups import create_group, get_group
 from facilitator.program.roster import add_member
 from facilitator.session.attendance import Outcome
 from facilitator.session.lifecycle import live_session, start_session
 from facilitator.session.live import LiveSession, open_live
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
 from facilitator.store.models import Attendance, GroupSession, Membership, Note, Participant, Status
 
 pytestmark = [pytest.mark.slow, pytest.mark.concurrency]

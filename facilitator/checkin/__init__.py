@@ -1,6 +1,13 @@
 """Phone check-in over the LAN: a tiny aiohttp server that lives as long as a live session.
 
-Plain Python (no Textual). `facilitator.checkin.server` holds the app factory and the
-`CheckinServer` the live screen starts and stops; `facilitator.checkin.page` holds the HTML.
-The server module is not imported here, so importing the package stays cheap.
+Plain Python (no Textual), one feature per module:
+
+- `options`: where to serve, as chosen on the command line.
+- `server`: the `CheckinServer` the live screen starts and stops (bind, token, URL, host).
+- `app`: the web app (`make_checkin_app`): where a request goes, its guards and answers.
+- `attempt`: one check-in against the database, in a worker thread, retried on a lock.
+- `limiter`: the failed-code limit per address.
+- `page`: the HTML pages, rendered from the Jinja2 templates in `templates/`.
+
+No module is imported here, so importing the package stays cheap (it never imports aiohttp).
 """

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from facilitator.cli.context import state
+from facilitator.cli.context import GroupArg, state
 
 
 def badges(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="The group's name.")],
+    group: GroupArg,
     out: Annotated[
         Path,
         typer.Option(

@@ -10,15 +10,18 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from facilitator.store.crypto import Passphrase
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
 TRIES = 3
+
+GroupArg = Annotated[str, typer.Argument(help="The group's name.")]
+"""The GROUP argument every group command takes."""
 
 
 @dataclass
@@ -42,7 +45,7 @@ class AppState:
         opening the database then says what is wrong)."""
         from sqlalchemy.exc import ArgumentError
 
-        from facilitator.store.db import sqlite_path
+        from facilitator.store.engine import sqlite_path
 
         try:
             return sqlite_path(self.url)
@@ -62,7 +65,7 @@ class AppState:
         """Open the database once, creating it and its schema on first use; an encrypted file
         with the passphrase asked on the terminal."""
         if self._database is None:
-            from facilitator.store.db import open_database
+            from facilitator.store.database import open_database
 
             locked = self.locked_file()
             if locked is not None:
@@ -81,7 +84,7 @@ class AppState:
         """`--encrypt`: the passphrase for a database about to be created."""
         path = self.file()
         if path is None:
-            from facilitator.store.db import parse_url
+            from facilitator.store.engine import parse_url
 
             name = parse_url(self.url).render_as_string(hide_password=True)
             raise _error(
@@ -125,7 +128,7 @@ def ask_new_passphrase(path: Path) -> Passphrase:
 def unlock_on_terminal(url: str, path: Path) -> Database:
     """Open the encrypted file at `path`: three tries on a terminal, one from a pipe."""
     from facilitator.store.crypto import WrongPassphrase
-    from facilitator.store.db import open_database
+    from facilitator.store.database import open_database
 
     tries = TRIES if sys.stdin is not None and sys.stdin.isatty() else 1
     for attempt in range(1, tries + 1):

@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from facilitator.curriculum.files import Curriculum, Topic
+    from facilitator.curriculum.model import Curriculum, Topic
 
 curriculum_app = typer.Typer(
     help="List, check and show curricula (TOML files of timed sessions).", no_args_is_help=True
@@ -40,7 +40,7 @@ def list_() -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from facilitator.curriculum.files import discover
+    from facilitator.curriculum.catalog import discover
 
     out, err = _consoles()
     catalog = discover()
@@ -73,7 +73,7 @@ def check(
     """Validate files: `FILE: OK`, or one line per problem (exit status 1 if any)."""
     from rich.text import Text
 
-    from facilitator.curriculum.files import check_file
+    from facilitator.curriculum.loading import check_file
 
     out, err = _consoles()
     bad = False
@@ -156,7 +156,7 @@ def show(
     """The sessions of a curriculum and their timed items."""
     from rich.text import Text
 
-    from facilitator.curriculum.files import resolve
+    from facilitator.curriculum.catalog import resolve
 
     out, _ = _consoles(wrap=True)
     curriculum = resolve(id_or_file)

@@ -26,7 +26,7 @@ def _file(app_state: AppState, verb: str) -> Path:
 
     path = app_state.file()
     if path is None:
-        from facilitator.store.db import parse_url
+        from facilitator.store.engine import parse_url
 
         parsed = parse_url(app_state.url)
         shown = parsed.render_as_string(hide_password=True)
@@ -103,7 +103,9 @@ def _server_status(app_state: AppState) -> None:
     """`db status` for a database server (or memory): backend and schema, never encrypted here."""
     from sqlalchemy.exc import DBAPIError
 
-    from facilitator.store.db import Database, explain, parse_url
+    from facilitator.store.database import Database
+    from facilitator.store.engine import parse_url
+    from facilitator.store.failures import explain
 
     parsed = parse_url(app_state.url)
     backend = parsed.get_backend_name()
@@ -156,7 +158,7 @@ def encrypt(
             "checked against the original."
         )
     else:
-        from facilitator.store.db import open_database
+        from facilitator.store.database import open_database
 
         passphrase = ask_new_passphrase(path)
         open_database(app_state.url, passphrase).dispose()

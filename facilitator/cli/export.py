@@ -77,8 +77,9 @@ def sessions(
     ] = False,
 ) -> None:
     """Session logs: agenda, breaks, attendance, notes, addenda and signatures."""
+    from facilitator.common.files import atomic_output
     from facilitator.common.timeutil import parse_date, utcnow
-    from facilitator.exchange.export import ExportFilter, atomic_output, export_sessions
+    from facilitator.exchange.export import ExportFilter, export_sessions
     from facilitator.session.lifecycle import default_facilitator
 
     filt = ExportFilter(
@@ -96,7 +97,7 @@ def sessions(
     }
     with state(ctx).database().session() as db:
         if out is not None:
-            with atomic_output(out) as stream:
+            with atomic_output(out, option="--out: ") as stream:
                 count = export_sessions(db, stream, **options)  # type: ignore[arg-type]
         else:
             try:
@@ -138,11 +139,10 @@ def audit_trail(
     """The audit trail: check-ins, status changes, signings, addenda and exports, oldest first."""
     import datetime as dt
 
+    from facilitator.common.files import atomic_output
     from facilitator.common.timeutil import UTC, parse_date, utcnow
-    from facilitator.exchange.export import atomic_output
-    from facilitator.session.attendance import audit
     from facilitator.session.lifecycle import default_facilitator
-    from facilitator.store.audit import audit_lines, write_audit
+    from facilitator.store.audit import audit, audit_lines, write_audit
 
     since = until = None
     if date_from is not None:
@@ -153,7 +153,7 @@ def audit_trail(
     with state(ctx).database().session() as db:
         lines = audit_lines(db, since=since, until=until, limit=None, newest_first=False)
         if out is not None:
-            with atomic_output(out) as stream:
+            with atomic_output(out, option="--out: ") as stream:
                 count = write_audit(lines, stream, fmt.value)
         else:
             with _stdout() as stream:

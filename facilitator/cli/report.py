@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from facilitator.cli.context import state
+from facilitator.cli.context import GroupArg, state
 
 if TYPE_CHECKING:
-    from facilitator.reports.figures import AttendanceReport
+    from facilitator.reports.attendance import AttendanceReport
     from facilitator.store.models import Group
 
 report_app = typer.Typer(help="Reports on a group's attendance.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from facilitator.reports.figures import summary_line
+    from facilitator.reports.output import summary_line
 
     console = Console(highlight=False)
     if not report.participants:
@@ -80,7 +80,7 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
 @report_app.command("attendance")
 def attendance(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="The group's name.")],
+    group: GroupArg,
     date_from: Annotated[
         str | None,
         typer.Option(
@@ -104,7 +104,8 @@ def attendance(
     """Per-participant attendance: sessions, statuses, service hours and minimum-hours flags."""
     from facilitator.common.timeutil import parse_date
     from facilitator.program.groups import get_group
-    from facilitator.reports.figures import attendance_report, to_json, write_csv
+    from facilitator.reports.attendance import attendance_report
+    from facilitator.reports.output import to_json, write_csv
 
     start = parse_date(date_from, "--from") if date_from is not None else None
     end = parse_date(date_to, "--to") if date_to is not None else None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from facilitator.cli.context import state
+from facilitator.cli.context import GroupArg, state
 
 roster_app = typer.Typer(help="Import and list group members.", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ roster_app = typer.Typer(help="Import and list group members.", no_args_is_help=
 @roster_app.command("import")
 def import_(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="The group's name.")],
+    group: GroupArg,
     file: Annotated[
         Path,
         typer.Argument(
@@ -25,8 +25,8 @@ def import_(
     ],
 ) -> None:
     """Add or update members from a CSV file; any bad row imports nothing."""
+    from facilitator.exchange.roster_csv import import_csv
     from facilitator.program.groups import get_group
-    from facilitator.program.roster import import_csv
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)
@@ -41,7 +41,7 @@ def import_(
 @roster_app.command("list")
 def list_(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="The group's name.")],
+    group: GroupArg,
     show_codes: Annotated[
         bool, typer.Option("--codes", help="Show each member's check-in code.")
     ] = False,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from facilitator.app import FacilitatorApp
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
 
 
 def _run_app(app: FacilitatorApp) -> None:
@@ -141,7 +141,7 @@ def demo() -> None:
     from facilitator.app import make_live_app
     from facilitator.common.timeutil import utcnow
     from facilitator.demo import build_demo
-    from facilitator.store.db import open_database
+    from facilitator.store.database import open_database
 
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as folder:
         database = open_database(f"sqlite:///{folder}/demo.db")

@@ -6,7 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import machine_timezone, valid_timezone
 from facilitator.errors import UserError
@@ -85,9 +85,9 @@ def create_group(
 def list_groups(db: Session) -> list[GroupSummary]:
     """Every group with the number of members who have not left."""
     members = (
-        select(Membership.group_id, sa.func.count(Membership.id).label("n"))
-        .where(Membership.left.is_(None))  # type: ignore[union-attr]
-        .group_by(Membership.group_id)
+        select(Membership.group_id, sa.func.count(col(Membership.id)).label("n"))
+        .where(col(Membership.left).is_(None))
+        .group_by(col(Membership.group_id))
         .subquery()
     )
     rows = db.exec(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitator.reports.figures import HistoryRow
+from facilitator.reports.member import HistoryRow
 from facilitator.store.models import Attendance, Group, GroupSession, Status
 
 
@@ -50,8 +50,8 @@ def list_sessions(
     counts = [_count(s).label(s.value) for s in Status]
     query = (
         select(GroupSession, Group.name, *counts)
-        .join(Group, Group.id == GroupSession.group_id)  # type: ignore[arg-type]
-        .outerjoin(Attendance, Attendance.session_id == GroupSession.id)  # type: ignore[arg-type]
+        .join(Group, col(Group.id) == col(GroupSession.group_id))
+        .outerjoin(Attendance, col(Attendance.session_id) == col(GroupSession.id))
         .group_by(GroupSession.id, Group.name)
         .order_by(col(GroupSession.started_at).desc())
         .limit(limit)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
-from facilitator.store.db import Database
+from facilitator.store.database import Database
+from facilitator.widgets.plain import plain
 
 
 class AuditScreen(Screen[None]):
@@ -42,11 +41,11 @@ class AuditScreen(Screen[None]):
         for line in lines:
             table.add_row(
                 line.at.strftime("%Y-%m-%d %H:%M:%S"),
-                Text(one_line(line.actor)),
+                plain(line.actor),
                 line.action,
                 (line.session_id or "")[:8],
-                Text(one_line(line.participant or "")),
-                Text(json.dumps(line.detail, sort_keys=True)[:80]),
+                plain(line.participant),
+                plain(json.dumps(line.detail, sort_keys=True)[:80], lines=True),
             )
         table.focus()
 

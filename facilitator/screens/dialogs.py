@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from facilitator.widgets.plain import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,15 +28,24 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(Content(self.question), id="question")
-            if self.detail:
-                yield Static(Content(self.detail), id="detail")
+            yield Label(plain(self.question, lines=True), id="question")
+            detail = Static(plain(self.detail, lines=True), id="detail")
+            detail.display = bool(self.detail)
+            yield detail
             with Horizontal(id="buttons"):
                 yield Button(self.yes, variant="error", id="yes")
                 yield Button("No (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+
+    def show_detail(self, detail: str | None) -> None:
+        """Show the detail once it is known (e.g. after the saves it depends on)."""
+        if self.is_attached and detail:
+            self.detail = detail
+            box = self.query_one("#detail", Static)
+            box.update(plain(detail, lines=True))
+            box.display = True
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -59,7 +69,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(Content(self.question), id="question")
+            yield Label(plain(self.question, lines=True), id="question")
             yield Input(
                 value=self.value, placeholder=self.placeholder, id="answer", max_length=2000
             )

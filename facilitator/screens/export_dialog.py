@@ -5,18 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select
 
 from facilitator.errors import UserError
-from facilitator.store.db import Database
+from facilitator.store.database import Database
+from facilitator.widgets.plain import plain
+
+if TYPE_CHECKING:
+    from facilitator.exchange.export import ExportFilter
 
 
 def default_path(fmt: str, today: dt.date) -> Path:
@@ -96,7 +101,7 @@ class ExportScreen(ModalScreen[int | None]):
             with self.database.session() as db:
                 total = count_sessions(db, filt)
         except UserError as exc:
-            self.query_one("#export-status", Label).update(Content(str(exc)))
+            self.query_one("#export-status", Label).update(plain(exc, lines=True))
             return
         self.query_one("#export-go", Button).disabled = True
         self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=0)
@@ -104,10 +109,11 @@ class ExportScreen(ModalScreen[int | None]):
         self._export(fmt, filt, path)
 
     @work(thread=True, exclusive=True)
-    def _export(self, fmt: str, filt, path: Path) -> None:  # type: ignore[no-untyped-def]
+    def _export(self, fmt: str, filt: ExportFilter, path: Path) -> None:
         """The export itself, off the UI thread (large ranges take seconds)."""
+        from facilitator.common.files import atomic_output
         from facilitator.common.timeutil import utcnow
-        from facilitator.exchange.export import atomic_output, export_sessions
+        from facilitator.exchange.export import export_sessions
 
         try:
             with self.database.session() as db, atomic_output(path) as stream:
@@ -118,21 +124,26 @@ class ExportScreen(ModalScreen[int | None]):
                     filt=filt,
                     actor=self.actor,
                     now=utcnow(),
-                    progress=lambda done: (
-                        self.post_message(self.Progress(done)) if done % 25 == 0 else None
-                    ),
+                    progress=self._report_progress,
                 )
         except (UserError, OSError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._finished, count, path)
 
+    def _report_progress(self, done: int) -> None:
+        """From the export thread: every 25 sessions, move the bar."""
+        if done % 25 == 0:
+            self.post_message(self.Progress(done))
+
     @on(Progress)
     def _progress(self, event: Progress) -> None:
         self.query_one("#export-progress", ProgressBar).update(progress=event.done)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#export-status", Label).update(Content(f"Export failed: {message}"))
+        self.query_one("#export-status", Label).update(
+            Text.assemble("Export failed: ", plain(message, lines=True))
+        )
         self.query_one("#export-go", Button).disabled = False
 
     def _finished(self, count: int, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -14,7 +16,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, screen: Screen, title: str = "Keys") -> None:
+    def __init__(self, screen: Screen[Any], title: str = "Keys") -> None:
         super().__init__()
         self.for_screen = screen
         self.title_text = title

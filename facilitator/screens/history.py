@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
-from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.store.models import Status
+from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 
 
@@ -63,9 +62,9 @@ class HistoryScreen(Screen[None]):
             state = "signed" if row.signed else ("LIVE" if row.state == "live" else "unsigned")
             self.table.add_row(
                 row.local_date.isoformat(),
-                Text(one_line(row.group)),
-                Text(one_line(row.topic)),
-                Text(one_line(row.facilitator)),
+                plain(row.group),
+                plain(row.topic),
+                plain(row.facilitator),
                 str(row.attended),
                 str(row.counts[Status.ABSENT]),
                 state,

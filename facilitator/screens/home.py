@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
-from facilitator.common.text import one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
+from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
+
+if TYPE_CHECKING:
+    from facilitator.store.models import Group, GroupSession
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One group as the home screen lists it."""
+
+    group: Group
+    members: int
+    live: bool
+    last: GroupSession | None
 
 
 class ChooseScreen(ModalScreen[str | None]):
@@ -34,7 +52,7 @@ class ChooseScreen(ModalScreen[str | None]):
 
         with Vertical(id="dialog"):
             yield Label(self.question, id="question")
-            yield OptionList(*[Option(Text(label), id=value) for value, label in self.options])
+            yield OptionList(*[Option(plain(label), id=value) for value, label in self.options])
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -56,6 +74,16 @@ class HomeScreen(Screen[None]):
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
+
+    @dataclass
+    class Loaded(Message):
+        """The groups as stored (posted from the loading thread)."""
+
+        lines: list[GroupLine]
+        overdue: int
+        """Sessions ended over 24 hours ago and still unsigned."""
+
+        error: str | None = None
 
     def __init__(self, database: Database) -> None:
         super().__init__()
@@ -79,44 +107,67 @@ class HomeScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        """Reload the groups from the database."""
+        """Reload the groups from the database (off the event loop)."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="home-load")
+    def _load(self) -> None:
+        from facilitator.common.timeutil import utcnow
         from facilitator.program.groups import list_groups
         from facilitator.session.lifecycle import last_session, live_session
+        from facilitator.session.signing import unsigned_overdue
 
+        try:
+            with self.database.session() as db:
+                lines = [
+                    GroupLine(
+                        s.group,
+                        s.members,
+                        live_session(db, s.group) is not None,
+                        last_session(db, s.group),
+                    )
+                    for s in list_groups(db)
+                ]
+                overdue = len(unsigned_overdue(db, utcnow()))
+            loaded = self.Loaded(lines, overdue)
+        except UserError as exc:
+            loaded = self.Loaded([], 0, str(exc))
+        if not get_current_worker().is_cancelled:  # a newer load is on its way
+            self.post_message(loaded)
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error", markup=False)
+            return
         self.table.clear(columns=True)
         self.table.add_columns("group", "members", "session", "last session", "curriculum")
-        with self.database.session() as db:
-            for summary in list_groups(db):
-                group = summary.group
-                live = live_session(db, group)
-                last = last_session(db, group)
-                self.table.add_row(
-                    Text(one_line(group.name)),
-                    str(summary.members),
-                    Text("LIVE — resume", style="bold") if live else Text("—"),
-                    Text(f"{last.local_date} {last.topic_title or ''}") if last else Text("never"),
-                    Text(group.curriculum_id or "—"),
-                    key=str(group.id),
-                )
-        self._flag_unsigned()
+        for line in event.lines:
+            group, last = line.group, line.last
+            self.table.add_row(
+                plain(group.name),
+                str(line.members),
+                Text("LIVE — resume", style="bold") if line.live else Text("—"),
+                Text.assemble(f"{last.local_date} ", plain(last.topic_title))
+                if last
+                else Text("never"),
+                plain(group.curriculum_id or "—"),
+                key=str(group.id),
+            )
+        self._flag_unsigned(event.overdue)
         if self.table.row_count == 0:
             self.query_one("#home-hint", Label).update(
                 "No groups yet. Create one with `facilitator group add NAME`, then "
                 "`facilitator roster import NAME FILE.csv`."
             )
 
-    def _flag_unsigned(self) -> None:
+    def _flag_unsigned(self, overdue: int) -> None:
         """Sessions ended more than 24 hours ago and still unsigned: reviewers look for these."""
-        from facilitator.common.timeutil import utcnow
-        from facilitator.session.signing import unsigned_overdue
-
-        with self.database.session() as db:
-            overdue = unsigned_overdue(db, utcnow())
         label = self.query_one("#home-unsigned", Label)
         if overdue:
             label.update(
                 Content.styled(
-                    f"{len(overdue)} session(s) ended over 24 hours ago are still unsigned "
+                    f"{overdue} session(s) ended over 24 hours ago are still unsigned "
                     "— open the history (h) and sign them (s).",
                     "bold $warning",
                 )
@@ -151,7 +202,7 @@ class HomeScreen(Screen[None]):
 
     def action_open_group(self) -> None:
         """Resume the selected group's live session, or start its next topic."""
-        from facilitator.curriculum.files import discover
+        from facilitator.curriculum.catalog import discover
         from facilitator.session.lifecycle import last_session, live_session
         from facilitator.store.models import Group
 

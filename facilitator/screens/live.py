@@ -1,46 +1,50 @@
 """The live session screen: agenda and countdown, roster and check-in, notes, breaks.
 
-The screen owns the `LiveSession`; widgets are views it redraws. Every action is saved by the
-service the moment it happens; notes are saved within a second of typing stopping, and whenever
-the screen changes.
+The screen owns the `LiveSession`; widgets are views it redraws. Every action goes to the
+screen's work queue, which saves it off the event loop in the order the keys were pressed; the
+screen redraws once it is saved. Notes are saved within a second of typing stopping, and
+whenever the screen changes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Label, TextArea
 
 from facilitator.checkin.options import CheckinOptions
-from facilitator.common.text import one_line
-from facilitator.common.timeutil import hhmm
-from facilitator.errors import UserError
 from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.live_checkin import PhoneCheckin, check_in_notice
+from facilitator.screens.live_end import end_warnings, ended_message
+from facilitator.screens.live_notes import NotesKeeper
 from facilitator.screens.qr_screen import QRScreen
+from facilitator.screens.work_queue import WorkQueue
 from facilitator.session.agenda import OVER, WARNING
-from facilitator.session.attendance import Outcome
-from facilitator.session.live import LiveSession
+from facilitator.session.live import LiveSession, Snapshot
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
+from facilitator.widgets.plain import plain
 from facilitator.widgets.qr_panel import QRPanel
 from facilitator.widgets.roster_panel import RosterPanel
 from facilitator.widgets.session_clock import SessionClock
+from facilitator.widgets.title_bar import session_title
 
 if TYPE_CHECKING:
-    from facilitator.checkin.server import CheckinServer
+    from facilitator.session.attendance import CheckInResult
+    from facilitator.store.models import AgendaRun
 
-AUTOSAVE_SECONDS = 1.0
+T = TypeVar("T")
 
 
 class LiveScreen(Screen[None]):
@@ -78,8 +82,8 @@ class LiveScreen(Screen[None]):
         self.live = live
         self.exit_on_end = exit_on_end
         self.checkin = checkin
-        self._server: CheckinServer | None = None
-        self._save_timer: Timer | None = None
+        self.work = WorkQueue(self, "live-session")
+        """Every database call of this screen, in order, off the event loop."""
         self._bell_for: int | None = None
         self._warned_for: int | None = None
         self._break_shown: int | None = None
@@ -87,15 +91,7 @@ class LiveScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        snap = self.live.snapshot
-        title = Text(one_line(snap.group.name), style="bold")
-        title.append(
-            f"  ·  {one_line(snap.session.curriculum_title or '')}"
-            f" — {one_line(snap.session.topic_title or '')}"
-        )
-        if snap.session.facilitator:
-            title.append(f"  ·  {one_line(snap.session.facilitator)}", style="dim")
-        yield Label(title, id="title-bar")
+        yield Label(session_title(self.live.snapshot), id="title-bar")
         yield SessionClock(id="session-clock")
         with Horizontal(id="main"):
             yield AgendaPanel(id="agenda")
@@ -111,62 +107,73 @@ class LiveScreen(Screen[None]):
         self.notes_panel = self.query_one(NotesPanel)
         self.clock_line = self.query_one(SessionClock)
         self.qr_panel = self.query_one(QRPanel)
+        self.phone = PhoneCheckin(
+            self, self.live, self.qr_panel, self.roster_panel, self._phone_checked_in
+        )
+        self.notes = NotesKeeper(self, self.live, self.notes_panel, self.work)
         self.redraw()
         # Focus before any await: a key pressed meanwhile must not be undone afterwards.
         self.set_focus(self.roster_panel.table)
         self.notes_panel.load_session_note(self.live.snapshot.notes.get(None))
         self.selected_id = self.roster_panel.table.selected_id
-        await self._load_member_note()
+        await self.notes.show_member_now(self.selected_id)
         self._tick_timer = self.set_interval(0.5, self.tick)
         self._maybe_show_break()
         if self.checkin is not None and self.live.live:
-            self.run_worker(self._start_checkin(self.checkin), group="checkin", exclusive=True)
+            self.run_worker(self.phone.start(self.checkin), group="checkin", exclusive=True)
         else:
             self.qr_panel.show_off("Phone check-in is off.")
 
     async def on_unmount(self) -> None:
         self._tick_timer.stop()
-        await self._stop_checkin()
+        await asyncio.to_thread(self.work.drain)  # nothing queued is lost when the screen goes
+        await self.phone.stop()
 
     def on_resize(self) -> None:
         # On a small terminal keep the countdown, roster and notes; drop the agenda list.
         self.set_class(self.size.width < 100 or self.size.height < 32, "-compact")
         self.set_class(self.size.width < 140, "-narrow")
 
+    # -- saving in order -----------------------------------------------------------------------
+
+    def _act(
+        self,
+        work: Callable[[], T],
+        then: Callable[[T | None], object] | None = None,
+        *,
+        say: Callable[[T], str] | None = None,
+    ) -> None:
+        """Queue a call to the service; once it is saved, redraw, notify `say(result)`, then run
+        `then(result)`. A refusal is a notification, never a crash (`then` gets None)."""
+
+        def after(result: T | None) -> object:
+            self.redraw()
+            if say is not None and result is not None:
+                self.notify(say(result), markup=False)
+            return None if then is None else then(result)
+
+        self.work.submit(work, after)
+
+    @on(WorkQueue.Done)
+    async def _saved(self, event: WorkQueue.Done) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error", markup=False)
+        await event.settle()
+
+    async def save_now(self) -> None:
+        """Save the notes and everything still queued, and wait until it is stored."""
+        self.notes.save()
+        await asyncio.to_thread(self.work.drain)
+
     # -- phone check-in --------------------------------------------------------------------------
 
-    async def _start_checkin(self, options: CheckinOptions) -> None:
-        """Serve phone check-in in the app's own loop; a taken port leaves code check-in only."""
-        from facilitator.checkin.server import CheckinError, CheckinServer, default_host
-
-        server = CheckinServer(
-            self.live.database,
-            self.live.session_id,
-            clock=self.live.clock,
-            on_checkin=self._phone_checked_in,
-        )
-        try:
-            await server.start(options.host or default_host(), options.port)
-        except CheckinError as exc:
-            self.qr_panel.show_off(str(exc))
-            self.roster_panel.show_checkin_url(None)
-            self.notify(
-                str(exc), title="Phone check-in", severity="error", markup=False, timeout=15
-            )
-            return
-        self._server = server
-        self.qr_panel.show_url(server.url)
-        self.roster_panel.show_checkin_url(server.url)
-
-    async def _stop_checkin(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            await server.stop()
-
-    def _phone_checked_in(self, result) -> None:  # type: ignore[no-untyped-def]
+    def _phone_checked_in(self, result: CheckInResult) -> None:
         """A phone check-in was saved: show it on the roster at once."""
-        self.refresh_from_database()
-        self.announce_check_in(result, via_phone=True)
+
+        def announce(snap: Snapshot | None) -> None:
+            self.announce_check_in(result if snap is not None else None, via_phone=True)
+
+        self._act(self.live.refresh, announce)
 
     def action_show_qr(self) -> None:
         """Show the check-in QR full screen for the room to scan."""
@@ -200,7 +207,7 @@ class LiveScreen(Screen[None]):
         if phase is WARNING and self._warned_for != item.id:
             self._warned_for = item.id
             self.notify(
-                f"2 minutes left: {one_line(item.title)}",
+                f"2 minutes left: {plain(item.title).plain}",
                 title="Agenda",
                 severity="warning",
                 markup=False,
@@ -210,29 +217,17 @@ class LiveScreen(Screen[None]):
             self.app.bell()
 
     def refresh_from_database(self) -> None:
-        """Reload after a change made elsewhere (a phone check-in, another laptop)."""
-        self.live.refresh()
-        self.redraw()
+        """Reload after a change made elsewhere (another laptop), then redraw."""
+        self._act(self.live.refresh)
 
     def watch_privacy(self, privacy: bool) -> None:
         self.set_class(privacy, "-privacy")
         if self.is_mounted:
             self.redraw()
 
-    async def watch_selected_id(self, _old: int | None, _new: int | None) -> None:
+    def watch_selected_id(self, _old: int | None, new: int | None) -> None:
         if self.is_mounted:
-            await self._load_member_note()
-
-    async def _load_member_note(self) -> None:
-        snap = self.live.snapshot
-        entry = snap.entry(self.selected_id) if self.selected_id is not None else None
-        await self.notes_panel.load_member(
-            self.selected_id,
-            one_line(entry.participant.name) if entry else "",
-            snap.notes.get(self.selected_id),
-            snap.headings,
-            snap.group.note_format,
-        )
+            self.notes.show_member(new)
 
     def _maybe_show_break(self) -> None:
         brk = self.live.snapshot.agenda.active_break
@@ -244,47 +239,40 @@ class LiveScreen(Screen[None]):
         if end_it:
             self.action_toggle_break()
 
-    # -- running an action safely --------------------------------------------------------------
-
-    def _run(self, action, *args):  # type: ignore[no-untyped-def]
-        """Call the service; a refusal is a notification, never a crash."""
-        try:
-            return action(*args)
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return None
-        finally:
-            self.redraw()
-
     # -- agenda keys -----------------------------------------------------------------------------
 
     def action_next_item(self) -> None:
         """Finish the current item and start the next."""
-        self._save_notes()
-        item = self._run(self.live.next_item)
-        if item is None and self.live.live:
-            self.notify("That was the last item. Press e to end the session.")
-        self._maybe_show_break()
+        self.notes.save()
+
+        def after(item: AgendaRun | None) -> None:
+            if item is None and self.live.live:
+                self.notify("That was the last item. Press e to end the session.")
+            self._maybe_show_break()
+
+        self._act(self.live.next_item, after)
 
     def action_pause(self) -> None:
         """Pause or resume the current item's timer."""
-        paused = self._run(self.live.toggle_pause)
-        if paused is not None:
-            self.notify("Timer paused" if paused else "Timer running")
+        self._act(self.live.toggle_pause, say=lambda on: "Timer paused" if on else "Timer running")
 
     def action_extend(self) -> None:
         """Add 5 minutes to the current item."""
-        if self._run(self.live.extend) is not None:
-            self.notify("+5 minutes")
+        self._act(self.live.extend, say=lambda _item: "+5 minutes")
 
     def action_toggle_break(self) -> None:
         """Start a break, or end the running one early."""
-        self._save_notes()
-        running = self._run(self.live.toggle_break)
-        if running:
-            self._maybe_show_break()
-        elif running is False:
-            self.notify("Break over — welcome back")
+        self.notes.save()
+
+        def after(running: bool | None) -> None:
+            if running:
+                self._maybe_show_break()
+            elif running is False:
+                if isinstance(self.app.screen, BreakScreen):
+                    self.app.screen.dismiss(False)  # `b` pressed again before it showed
+                self.notify("Break over — welcome back")
+
+        self._act(self.live.toggle_break, after)
 
     # -- roster keys -----------------------------------------------------------------------------
 
@@ -295,30 +283,15 @@ class LiveScreen(Screen[None]):
 
     @on(RosterPanel.CodeEntered)
     def _code_entered(self, event: RosterPanel.CodeEntered) -> None:
-        result = self._run(self.live.check_in_code, event.code)
-        if result is not None:
-            self.announce_check_in(result)
+        code = event.code
+        self._act(lambda: self.live.check_in_code(code), self.announce_check_in)
 
-    def announce_check_in(self, result, via_phone: bool = False) -> None:  # type: ignore[no-untyped-def]
-        """Tell the facilitator what a check-in did."""
-        tz = self.live.snapshot.group.timezone
-        if result.outcome is Outcome.UNKNOWN:
-            self.notify("Code not recognised", severity="error")
-            return
-        if result.outcome is Outcome.CLOSED:
-            self.notify("The session has ended", severity="error")
-            return
-        name = one_line(result.participant.short_name if self.privacy else result.participant.name)
-        when = hhmm(result.attendance.checked_in_at, tz)
-        if result.outcome is Outcome.ALREADY:
-            message = f"{name}: already checked in at {when}"
-        elif result.outcome is Outcome.RETURNED:
-            message = f"{name} is back (first checked in at {when})"
-        else:
-            status = result.attendance.status.replace("_", " ")
-            how = " by phone" if via_phone else ""
-            message = f"{name} checked in{how} at {when} ({status})"
-        self.notify(message, title="Check-in", markup=False)
+    def announce_check_in(self, result: CheckInResult | None, via_phone: bool = False) -> None:
+        """Tell the facilitator what a check-in did (None: it was refused, and said so)."""
+        if result is not None:
+            tz = self.live.snapshot.group.timezone
+            notice = check_in_notice(result, tz, privacy=self.privacy, via_phone=via_phone)
+            self.notify(notice.message, title=notice.title, severity=notice.severity, markup=False)
 
     def _selected(self) -> int | None:
         selected = self.roster_panel.table.selected_id
@@ -330,34 +303,36 @@ class LiveScreen(Screen[None]):
         """Cycle the selected member present → late → excused → absent."""
         selected = self._selected()
         if selected is not None:
-            self._run(self.live.cycle_status, selected)
+            self._act(lambda: self.live.cycle_status(selected))
 
     def action_check_out(self) -> None:
         """Check the selected member out (left early)."""
         selected = self._selected()
         if selected is not None:
-            self._run(self.live.check_out, selected)
+            self._act(lambda: self.live.check_out(selected))
 
     def action_walk_in(self) -> None:
         """Add a walk-in by name, checked in at once."""
 
         def add(name: str | None) -> None:
             if name:
-                participant = self._run(self.live.add_walk_in, name)
-                if participant is not None:
-                    self.notify(f"Walk-in {one_line(participant.name)} checked in", markup=False)
+                self._act(
+                    lambda: self.live.add_walk_in(name),
+                    say=lambda person: f"Walk-in {plain(person.name).plain} checked in",
+                )
 
         self.app.push_screen(AskScreen("Walk-in: the member's full name", "First Last"), add)
 
     def action_all_present(self) -> None:
         """Mark every member not yet checked in present."""
-        count = self._run(self.live.mark_all_present)
-        if count is not None:
-            self.notify(f"{count} marked present — now set the exceptions with space")
+        self._act(
+            self.live.mark_all_present,
+            say=lambda count: f"{count} marked present — now set the exceptions with space",
+        )
 
     def action_privacy(self) -> None:
         """Toggle privacy mode for a projected screen."""
-        self._save_notes()
+        self.notes.save()
         self.privacy = not self.privacy
         if self.privacy and self.notes_panel.has_focus_within:
             self.set_focus(self.roster_panel.table)
@@ -370,7 +345,7 @@ class LiveScreen(Screen[None]):
     @on(RosterPanel.SelectionChanged)
     def _selection_changed(self, event: RosterPanel.SelectionChanged) -> None:
         if event.participant_id != self.selected_id:
-            self._save_notes()
+            self.notes.save()
             self.selected_id = event.participant_id
 
     # -- notes -----------------------------------------------------------------------------------
@@ -387,36 +362,15 @@ class LiveScreen(Screen[None]):
 
     def action_leave_notes(self) -> None:
         """`escape`: out of the notes or the check-in box, back to the roster."""
-        self._save_notes()
+        self.notes.save()
         self.set_focus(self.roster_panel.table)
 
     @on(TextArea.Changed)
     def _note_changed(self, _event: TextArea.Changed) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self._save_notes)
-
-    def _save_notes(self) -> None:
-        """Save whichever note differs from what is stored (autosave and on every change)."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
-        if not self.is_mounted or self.live.snapshot.session.signed_at is not None:
-            return
-        session_text = self.notes_panel.session_edited()
-        member_fields = self.notes_panel.member_edited()
-        member = self.notes_panel.member_id
-        try:
-            if session_text is not None:
-                self.live.save_session_note(session_text)
-            if member_fields is not None and member is not None:
-                self.live.save_member_note(member, member_fields)
-            self.notes_panel.mark_saved()
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+        self.notes.typed()
 
     def on_screen_suspend(self) -> None:
-        self._save_notes()
+        self.notes.save()
 
     # -- help and end ----------------------------------------------------------------------------
 
@@ -425,31 +379,19 @@ class LiveScreen(Screen[None]):
         self.app.push_screen(HelpScreen(self, "Live session — keys"))
 
     def action_end_session(self) -> None:
-        """Ask, then end the session."""
-        self._save_notes()
-        snap = self.live.snapshot
-        waiting = sum(1 for e in snap.roster if not e.checked_in and e.status.value == "absent")
-        lines = [f"{waiting} member(s) not checked in will be marked absent."]
-        names = {e.participant.id: e.participant.short_name for e in snap.roster}
-        for pair in self.live.cloned_notes():
-            lines.append(
-                f"Warning: the progress notes of {names.get(pair.first)} and "
-                f"{names.get(pair.second)} are {pair.ratio:.0%} alike — individualise them"
-                " (cloned notes fail audits)."
-            )
-        self.app.push_screen(
-            ConfirmScreen("End this session now?", "\n".join(lines), yes="End (y)"),
-            self._end_confirmed,
-        )
+        """Ask, then end the session; the warnings show once the notes queued are saved."""
+        self.notes.save()
+        confirm = ConfirmScreen("End this session now?", yes="End (y)")
+        self.app.push_screen(confirm, self._end_confirmed)
+        self.work.submit(lambda: end_warnings(self.live), confirm.show_detail)
 
-    async def _end_confirmed(self, confirmed: bool | None) -> None:
-        if not confirmed:
-            return
-        self._run(self.live.end)
-        await self._stop_checkin()
-        counts = self.live.snapshot.counts()
-        summary = ", ".join(f"{n} {s.word}" for s, n in counts.items() if n)
-        message = f"Session ended and saved: {summary}."
+    def _end_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self._act(self.live.end, self._ended)
+
+    async def _ended(self, _result: None) -> None:
+        await self.phone.stop()
+        message = ended_message(self.live.snapshot)
         if self.exit_on_end:
             self.app.exit(message=message)
         else:

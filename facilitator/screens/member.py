@@ -12,11 +12,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from facilitator.common.text import one_line
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
 from facilitator.widgets.heatmap import HeatMap
+from facilitator.widgets.plain import plain
 from facilitator.widgets.week_bars import WeekBars
 
 
@@ -54,15 +54,11 @@ class MemberScreen(Screen[None]):
 
     def on_mount(self) -> None:
         from facilitator.common.timeutil import today_in
-        from facilitator.curriculum.files import discover
+        from facilitator.curriculum.catalog import discover
         from facilitator.program.roster import members
-        from facilitator.reports.figures import (
-            attendance_report,
-            member_history,
-            topics_covered,
-            weekly_hours,
-        )
+        from facilitator.reports.attendance import attendance_report
         from facilitator.reports.history import calendar
+        from facilitator.reports.member import member_history, topics_covered, weekly_hours
         from facilitator.store.models import Group, Participant
 
         with self.database.session() as db:
@@ -92,8 +88,8 @@ class MemberScreen(Screen[None]):
                     topics = topics_covered(db, group, self.participant_id, curriculum)
 
         self.query_one("#member-title", Label).update(
-            Content.assemble(
-                (one_line(person.name), "bold"), f"  ·  {one_line(group.name)}  ·  joined {joined}"
+            Text.assemble(
+                plain(person.name, "bold"), "  ·  ", plain(group.name), f"  ·  joined {joined}"
             )
         )
         if figures is not None:
@@ -115,7 +111,7 @@ class MemberScreen(Screen[None]):
         if topics is None or curriculum is None:
             topics_view.update("The group has no curriculum set.")
         else:
-            titles = {t.id: one_line(t.title) for t in curriculum.sessions}
+            titles = {t.id: plain(t.title).plain for t in curriculum.sessions}
             covered, missing = topics
             topics_view.update(
                 Content.assemble(
@@ -131,7 +127,7 @@ class MemberScreen(Screen[None]):
         for row in reversed(history):
             table.add_row(
                 row.local_date.isoformat(),
-                Text(one_line(row.topic_title or row.topic_id or "")),
+                plain(row.topic_title or row.topic_id),
                 row.status.word,
                 f"{row.minutes:.0f}",
             )

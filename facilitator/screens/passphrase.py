@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
@@ -19,7 +19,8 @@ from textual.widgets import Footer, Input, Label
 
 from facilitator.errors import UserError
 from facilitator.store.crypto import Passphrase, WrongPassphrase
-from facilitator.store.db import Database, open_database
+from facilitator.store.database import Database, open_database
+from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:
     from facilitator.app import FacilitatorApp
@@ -54,7 +55,7 @@ class PassphraseScreen(Screen[None]):
         error: UserError
         wrong_passphrase: bool
 
-    def __init__(self, url: str, path: Path, then: Callable[[Database], Screen]) -> None:
+    def __init__(self, url: str, path: Path, then: Callable[[Database], Screen[Any]]) -> None:
         super().__init__()
         self.url = url
         self.path = path
@@ -68,7 +69,9 @@ class PassphraseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("This database is encrypted.", id="question")
-            yield Label(Content(f"Passphrase for {self.path}:"), id="passphrase-file")
+            yield Label(
+                Text.assemble("Passphrase for ", plain(self.path), ":"), id="passphrase-file"
+            )
             yield Input(password=True, id="passphrase", placeholder="passphrase")
             yield Label("", id="passphrase-message")
         yield Footer()
@@ -79,7 +82,7 @@ class PassphraseScreen(Screen[None]):
         self.input.focus()
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_label.update(Content(text))
+        self.message_label.update(plain(text, lines=True))
         self.message_label.set_class(error, "error")
 
     @on(Input.Submitted, "#passphrase")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from facilitator.widgets.plain import plain
 from facilitator.widgets.qr_panel import qr_text
 
 
@@ -24,7 +24,7 @@ class QRScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="qr-box"):
             yield Static(id="qr-big")
-            yield Label(Text(self.url), id="qr-big-url")
+            yield Label(plain(self.url), id="qr-big-url")
 
     def on_mount(self) -> None:
         self._draw()

@@ -13,11 +13,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from facilitator.common.text import one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
-from facilitator.store.db import Database
+from facilitator.store.database import Database
+from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 
 COLUMNS = (
@@ -71,13 +71,14 @@ class ReportScreen(Screen[None]):
 
     def reload(self) -> None:
         """Show the report for the dates in the boxes (default: everything up to today)."""
-        from facilitator.common.timeutil import parse_date, today_in
-        from facilitator.reports.figures import attendance_report, outreach
+        from facilitator.common.timeutil import today_in
+        from facilitator.reports.attendance import attendance_report
+        from facilitator.reports.outreach import outreach
         from facilitator.store.models import Group
 
         try:
-            date_from = self._date("#report-from", "from", parse_date)
-            date_to = self._date("#report-to", "to", parse_date)
+            date_from = self._date("#report-from", "from")
+            date_to = self._date("#report-to", "to")
             with self.database.session() as db:
                 group = db.get(Group, self.group_id)
                 assert group is not None
@@ -90,8 +91,8 @@ class ReportScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.query_one("#home-title", Label).update(
-            Content.assemble(
-                (one_line(report.group), "bold"),
+            Text.assemble(
+                plain(report.group, "bold"),
                 f"  ·  attendance {report.date_from} to {report.date_to}"
                 f"  ·  minimum {group.weekly_hours:g} h/week, {group.daily_hours:g} h/day",
             )
@@ -102,7 +103,7 @@ class ReportScreen(Screen[None]):
             parts: list[str | tuple[str, str]] = []
             for item in reach:
                 parts += [
-                    (one_line(item.name), "bold $error"),
+                    (plain(item.name).plain, "bold $error"),
                     ": " + "; ".join(item.reasons) + "\n",
                 ]
             self.query_one("#outreach", Static).update(Content.assemble(*parts).rstrip())
@@ -116,7 +117,7 @@ class ReportScreen(Screen[None]):
         self.table.add_columns(*COLUMNS)
         for pid, row in report.rows():
             self.table.add_row(
-                Text(one_line(row.name)),
+                plain(row.name),
                 str(row.sessions),
                 str(row.present),
                 str(row.late),
@@ -133,9 +134,12 @@ class ReportScreen(Screen[None]):
                 key=str(pid),
             )
 
-    def _date(self, selector: str, what: str, parse):  # type: ignore[no-untyped-def]
+    def _date(self, selector: str, what: str) -> dt.date | None:
+        """The date typed in a box (None when empty); a UserError when it is not a date."""
+        from facilitator.common.timeutil import parse_date
+
         value = self.query_one(selector, Input).value.strip()
-        return parse(value, what) if value else None
+        return parse_date(value, what) if value else None
 
     @on(Input.Submitted)
     def _range(self, _event: Input.Submitted) -> None:

@@ -5,6 +5,10 @@ Signing (`s`) locks the record; corrections after that are addenda (`a`), shown 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,16 +18,22 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from facilitator.common.text import multi_line, one_line
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
-from facilitator.store.db import Database
+from facilitator.screens.work_queue import WorkQueue
+from facilitator.store.database import Database
+from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 
+if TYPE_CHECKING:
+    import datetime as dt
 
-def _minutes(start, end) -> str:  # type: ignore[no-untyped-def]
+    from facilitator.exchange.export import SessionLog
+
+
+def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> str:
     if start is None or end is None:
         return ""
     return f"{(end - start).total_seconds() / 60:.0f}"
@@ -48,6 +58,10 @@ class SessionDetailScreen(Screen[None]):
         self.database = database
         self.session_id = session_id
         self.actor = actor
+        self.record: SessionLog | None = None
+        """The session as last loaded (None until it is)."""
+        self.work = WorkQueue(self, "session-record")
+        """Loading, signing and corrections, in order, off the event loop."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -66,25 +80,68 @@ class SessionDetailScreen(Screen[None]):
         self.reload()
         self.query_one("#detail-attendance", DataTable).focus()
 
-    def reload(self) -> None:
-        """Draw the session as stored."""
-        from facilitator.common.timeutil import hhmm, local
+    async def on_unmount(self) -> None:
+        await asyncio.to_thread(self.work.drain)  # a correction queued is still saved
+
+    @on(WorkQueue.Done)
+    async def _done(self, event: WorkQueue.Done) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error", markup=False)
+        await event.settle()
+
+    def reload(self, then: Callable[[], object] | None = None) -> None:
+        """Load the session as stored (after any change queued), draw it, then `then()`."""
+
+        def draw(log: SessionLog | None) -> None:
+            if log is not None:
+                self._draw(log)
+            if then is not None:
+                then()
+
+        self.work.submit(self._read, draw)
+
+    def _change(
+        self, write: Callable[[], object], then: Callable[[], object] | None = None
+    ) -> None:
+        """Save a change (a refusal is a notification), then draw the record as stored."""
+        self.work.submit(write)
+        self.reload(then)
+
+    def _read(self) -> SessionLog:
         from facilitator.exchange.export import load_session_log
 
         with self.database.session() as db:
             log = load_session_log(db, self.session_id)
         if log is None:
-            self.notify("That session no longer exists.", severity="error")
-            return
+            raise UserError("That session no longer exists.")
+        return log
+
+    def _when_loaded(self, action: Callable[[SessionLog], object]) -> None:
+        """Run `action(record)` now, or once the record has loaded (a key pressed at once)."""
+
+        def run(_: None = None) -> None:
+            if self.record is not None:
+                action(self.record)
+
+        if self.record is None:
+            self.work.submit(lambda: None, run)  # after the load already queued
+        else:
+            run()
+
+    def _draw(self, log: SessionLog) -> None:
+        """Draw the session as stored."""
+        from facilitator.common.timeutil import hhmm, local
+
         self.record = log
         s, tz = log.session, log.timezone
-        self.query_one("#detail-title", Label).update(
-            Content.assemble(
-                (one_line(log.group.name), "bold"),
-                f"  ·  {s.local_date}  ·  {one_line(s.topic_title or s.topic_id or '')}",
-                f"  ·  {one_line(s.facilitator)}" if s.facilitator else "",
-            )
+        title = Text.assemble(
+            plain(log.group.name, "bold"),
+            f"  ·  {s.local_date}  ·  ",
+            plain(s.topic_title or s.topic_id),
+            "  ·  " if s.facilitator else "",
+            plain(s.facilitator),
         )
+        self.query_one("#detail-title", Label).update(title)
         ended = hhmm(s.ended_at, tz) if s.ended_at else "still live"
         self.query_one("#detail-times", Label).update(
             f"{local(s.started_at, tz).format('ddd D MMM YYYY')}  {hhmm(s.started_at, tz)}–{ended}"
@@ -96,7 +153,7 @@ class SessionDetailScreen(Screen[None]):
         for item in log.agenda:
             agenda.add_row(
                 str(item.position + 1),
-                Text(one_line(item.title)),
+                plain(item.title),
                 item.kind,
                 f"{item.planned_minutes + item.extra_minutes}",
                 "skipped" if item.skipped else _minutes(item.started_at, item.ended_at),
@@ -118,7 +175,7 @@ class SessionDetailScreen(Screen[None]):
         table.add_columns("name", "status", "in", "out", "minutes", "how")
         for row, person in log.attendance:
             table.add_row(
-                Text(one_line(person.name)),
+                plain(person.name),
                 row.status.replace("_", " "),
                 hhmm(row.checked_in_at, tz),
                 hhmm(row.checked_out_at, tz),
@@ -126,14 +183,15 @@ class SessionDetailScreen(Screen[None]):
                 row.method or "",
                 key=str(person.id),
             )
-        self.query_one("#detail-notes", Static).update(self._notes())
+        self.query_one("#detail-notes", Static).update(self._notes(log))
         signature = self.query_one("#detail-signature", Label)
         if s.signed_at is not None:
             signature.update(
-                Content(
-                    f"Signed by {one_line(s.signed_by or '')} on "
-                    f"{local(s.signed_at, tz).format('YYYY-MM-DD HH:mm')}"
-                    " — locked; corrections are addenda (a)."
+                Text.assemble(
+                    "Signed by ",
+                    plain(s.signed_by),
+                    f" on {local(s.signed_at, tz).format('YYYY-MM-DD HH:mm')}"
+                    " — locked; corrections are addenda (a).",
                 )
             )
         else:
@@ -143,29 +201,26 @@ class SessionDetailScreen(Screen[None]):
                 )
             )
 
-    def _notes(self) -> Content:
+    @staticmethod
+    def _notes(log: SessionLog) -> Content:
         from facilitator.common.timeutil import local
 
-        tz = self.record.timezone
-        parts: list[str | tuple[str, str] | Content] = []
-        for note, author in self.record.notes:
-            who = one_line(author.name) if author else "Session note"
+        parts: list[str | tuple[str, str]] = []
+        for note, author in log.notes:
+            who = plain(author.name).plain if author else "Session note"
             fmt = f" ({note.format})" if note.format else ""
+            parts += [(who + fmt, "bold"), "\n", plain(note.text, lines=True).plain or "(empty)"]
+            parts.append("\n\n")
+        for number, addendum in enumerate(log.addenda, 1):
+            when = local(addendum.created_at, log.timezone).format("YYYY-MM-DD HH:mm")
+            by = plain(addendum.author).plain
             parts += [
-                (who + fmt, "bold"),
-                "\n",
-                Content(multi_line(note.text) or "(empty)"),
-                "\n\n",
-            ]
-        for number, addendum in enumerate(self.record.addenda, 1):
-            when = local(addendum.created_at, tz).format("YYYY-MM-DD HH:mm")
-            parts += [
-                (f"ADDENDUM {number} — {addendum.author}, {when}", "bold $warning"),
+                (f"ADDENDUM {number} — {by}, {when}", "bold $warning"),
                 "\n",
                 "Reason: ",
-                Content(one_line(addendum.reason)),
+                plain(addendum.reason).plain,
                 "\n",
-                Content(multi_line(addendum.text)),
+                plain(addendum.text, lines=True).plain,
                 "\n\n",
             ]
         if not parts:
@@ -176,10 +231,13 @@ class SessionDetailScreen(Screen[None]):
 
     def action_sign(self) -> None:
         """Sign the session (asks who), after which it is locked."""
-        if self.record.session.signed_at is not None:
+        self._when_loaded(self._ask_signer)
+
+    def _ask_signer(self, record: SessionLog) -> None:
+        if record.session.signed_at is not None:
             self.notify("Already signed; add an addendum (a) to correct it.", severity="warning")
             return
-        if self.record.session.state != "ended":
+        if record.session.state != "ended":
             self.notify("End the session before signing it.", severity="warning")
             return
 
@@ -196,7 +254,7 @@ class SessionDetailScreen(Screen[None]):
             )
 
         self.app.push_screen(
-            AskScreen("Sign as (your name and credentials)", value=self.record.session.facilitator),
+            AskScreen("Sign as (your name and credentials)", value=record.session.facilitator),
             signed_by,
         )
 
@@ -204,17 +262,19 @@ class SessionDetailScreen(Screen[None]):
         from facilitator.common.timeutil import utcnow
         from facilitator.session.signing import sign_session
 
-        try:
+        def write() -> None:
             with self.database.session() as db:
                 sign_session(db, self.session_id, by=name, now=utcnow())
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-        self.reload()
+
+        self._change(write)
+
+    def action_addendum(self) -> None:
+        """Add a correction to a signed session: what, and why."""
+        self._when_loaded(self._addendum)
 
     @work
-    async def action_addendum(self) -> None:
-        """Add a correction to a signed session: what, and why."""
-        if self.record.session.signed_at is None:
+    async def _addendum(self, record: SessionLog) -> None:
+        if record.session.signed_at is None:
             self.notify(
                 "Addenda are for signed sessions; unsigned notes can still be edited.",
                 severity="warning",
@@ -228,21 +288,20 @@ class SessionDetailScreen(Screen[None]):
             self.notify("An addendum needs a reason.", severity="warning")
             return
         author = await self.app.push_screen_wait(
-            AskScreen("Your name", value=self.record.session.signed_by or "")
+            AskScreen("Your name", value=record.session.signed_by or "")
         )
         if not author:
             return
         from facilitator.common.timeutil import utcnow
         from facilitator.session.signing import add_addendum
 
-        try:
+        def write() -> None:
             with self.database.session() as db:
                 add_addendum(
                     db, self.session_id, text=text, reason=reason, author=author, now=utcnow()
                 )
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-        self.reload()
+
+        self._change(write)
 
     def action_cycle_status(self) -> None:
         """Correct the selected member's status after the session (refused once signed; audited)."""
@@ -250,24 +309,23 @@ class SessionDetailScreen(Screen[None]):
         from facilitator.session.attendance import cycle_status
 
         table = self.query_one("#detail-attendance", DataTable)
-        key = selected_key(table)
-        if key is None:
+        key, record = selected_key(table), self.record
+        if key is None or record is None:
             return
         row_index = table.cursor_row
-        try:
+
+        def write() -> None:
             with self.database.session() as db:
                 cycle_status(
                     db,
-                    group=self.record.group,
-                    session=self.record.session,
+                    group=record.group,
+                    session=record.session,
                     participant_id=int(key),
                     now=utcnow(),
                     actor=self.actor,
                 )
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-        self.reload()
-        table.move_cursor(row=row_index)
+
+        self._change(write, lambda: table.move_cursor(row=row_index))
 
     def action_audit(self) -> None:
         """This session's audit trail."""
@@ -284,8 +342,9 @@ class SessionDetailScreen(Screen[None]):
         from facilitator.screens.member import MemberScreen
 
         key = selected_key(self.query_one("#detail-attendance", DataTable))
-        if key:
-            self.app.push_screen(MemberScreen(self.database, self.record.group.id, int(key)))  # type: ignore[arg-type]
+        group_id = self.record.group.id if self.record else None
+        if key and group_id is not None:
+            self.app.push_screen(MemberScreen(self.database, group_id, int(key)))
 
     def action_back(self) -> None:
         """Back to the history."""

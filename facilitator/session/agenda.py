@@ -164,20 +164,20 @@ class Agenda:
         if existing is not None:
             return existing
         item = self.current
-        is_break_item = item is not None and item.kind == "break"
+        break_item = item if item is not None and item.kind == "break" else None
         if minutes is None:
             minutes = (
-                item.planned_minutes + item.extra_minutes
-                if is_break_item
+                break_item.planned_minutes + break_item.extra_minutes
+                if break_item is not None
                 else DEFAULT_BREAK_MINUTES
-            )  # type: ignore[union-attr]
+            )
         brk = Break(
             session_id=item.session_id if item else "",
             planned_minutes=minutes,
             started_at=now,
-            agenda_position=item.position if is_break_item else None,  # type: ignore[union-attr]
+            agenda_position=break_item.position if break_item is not None else None,
         )
-        if item is not None and not is_break_item and item.paused_at is None:
+        if item is not None and break_item is None and item.paused_at is None:
             item.paused_at = now
             brk.pauses_item = True
         self.breaks.append(brk)
@@ -193,6 +193,14 @@ class Agenda:
         if item is not None and item.kind == "break":
             return self.next(now)
         return item
+
+    def toggle_break(self, now: dt.datetime) -> bool:
+        """Start a break, or end the running one early; True when a break is now running."""
+        if self.active_break is not None:
+            self.end_break(now)
+        else:
+            self.start_break(now)
+        return self.active_break is not None
 
     def finish(self, now: dt.datetime) -> None:
         """End everything for the end of the session: the running item and any break."""

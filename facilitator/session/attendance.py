@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facilitator.errors import UserError
-from facilitator.store.db import insert_ignore
+from facilitator.store.audit import audit
+from facilitator.store.database import insert_ignore
 from facilitator.store.models import (
     Attendance,
-    AuditEvent,
     Break,
     Group,
     GroupSession,
@@ -72,7 +72,7 @@ def ensure_rows(db: Session, session_id: str, participant_ids: Iterable[int]) ->
             {
                 "session_id": session_id,
                 "participant_id": pid,
-                "status": Status.ABSENT.value,
+                "status": Status.ABSENT,
                 "minutes": 0.0,
             }
             for pid in participant_ids
@@ -103,29 +103,6 @@ def arrival_status(group: Group, session: GroupSession, at: dt.datetime) -> Stat
     return Status.LATE if at > cutoff else Status.PRESENT
 
 
-def audit(
-    db: Session,
-    action: str,
-    *,
-    session_id: str | None = None,
-    participant_id: int | None = None,
-    actor: str = "",
-    at: dt.datetime | None = None,
-    **detail: object,
-) -> None:
-    """Record who did what, when (ids and codes only, never a name)."""
-    event = AuditEvent(
-        actor=actor,
-        action=action,
-        session_id=session_id,
-        participant_id=participant_id,
-        detail=detail,
-    )
-    if at is not None:
-        event.at = at
-    db.add(event)
-
-
 def check_in(
     db: Session,
     *,
@@ -143,20 +120,20 @@ def check_in(
     assert participant.id is not None
     ensure_rows(db, session.id, [participant.id])
     status = arrival_status(group, session, now)
-    result = db.execute(
+    result = db.exec(
         sa.update(Attendance)
         .where(
-            Attendance.session_id == session.id,  # type: ignore[arg-type]
-            Attendance.participant_id == participant.id,  # type: ignore[arg-type]
-            Attendance.checked_in_at.is_(None),  # type: ignore[union-attr]
+            col(Attendance.session_id) == session.id,
+            col(Attendance.participant_id) == participant.id,
+            col(Attendance.checked_in_at).is_(None),
         )
-        .values(status=status.value, checked_in_at=now, checked_out_at=None, method=method.value)
+        .values(status=status, checked_in_at=now, checked_out_at=None, method=method.value)
     )
-    outcome = Outcome.CHECKED_IN if result.rowcount == 1 else Outcome.ALREADY  # type: ignore[attr-defined]
+    outcome = Outcome.CHECKED_IN if result.rowcount == 1 else Outcome.ALREADY
     row = get_row(db, session.id, participant.id)
-    if outcome is Outcome.ALREADY and row.status == Status.LEFT_EARLY:
+    if outcome is Outcome.ALREADY and row.status is Status.LEFT_EARLY:
         assert row.checked_in_at is not None
-        row.status = arrival_status(group, session, row.checked_in_at).value
+        row.status = arrival_status(group, session, row.checked_in_at)
         row.checked_out_at = None
         db.add(row)
         outcome = Outcome.RETURNED
@@ -265,7 +242,7 @@ def set_status(
             row.checked_in_at = min(now, session.started_at)
             row.method = Method.MANUAL.value
         row.checked_out_at = now
-    row.status = status.value
+    row.status = status
     _after_change(db, session, row)
     audit(
         db,
@@ -274,7 +251,7 @@ def set_status(
         participant_id=participant_id,
         actor=actor,
         at=now,
-        before=before,
+        before=before.value,
         after=status.value,
         after_end=session.state == SessionState.ENDED,
     )
@@ -294,7 +271,7 @@ def cycle_status(
 ) -> Attendance:
     """present → late → excused → absent → present (left early → present)."""
     row = get_row(db, session.id, participant_id)
-    current = Status(row.status)
+    current = row.status
     if row.checked_in_at is None and current is Status.ABSENT:
         following = Status.PRESENT
     elif current in CYCLE:
@@ -320,7 +297,7 @@ def check_out(
     row = get_row(db, session.id, participant_id)
     if row.checked_in_at is None or row.status not in (Status.PRESENT, Status.LATE):
         raise UserError("only a member who is checked in can be checked out")
-    row.status = Status.LEFT_EARLY.value
+    row.status = Status.LEFT_EARLY
     row.checked_out_at = now
     _after_change(db, session, row)
     audit(db, "checkout", session_id=session.id, participant_id=participant_id, actor=actor, at=now)
@@ -348,11 +325,11 @@ def mark_all_present(
         select(Attendance)
         .where(
             Attendance.session_id == session.id,
-            Attendance.participant_id.in_(ids),  # type: ignore[attr-defined]
-            Attendance.checked_in_at.is_(None),  # type: ignore[union-attr]
-            Attendance.status == Status.ABSENT.value,
+            col(Attendance.participant_id).in_(ids),
+            col(Attendance.checked_in_at).is_(None),
+            Attendance.status == Status.ABSENT,
         )
-        .order_by(Attendance.participant_id)
+        .order_by(col(Attendance.participant_id))
         .with_for_update()
     ).all()
     for row in rows:
@@ -380,6 +357,7 @@ def service_minutes(
     now: dt.datetime | None = None,
 ) -> float:
     """The member's presence within the session's start–end, less the breaks, in minutes."""
+    # Status(...): a row built in memory (not loaded) may hold the plain value.
     if row.checked_in_at is None or not Status(row.status).attended:
         return 0.0
     end = session.ended_at or now

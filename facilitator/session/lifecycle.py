@@ -10,11 +10,12 @@ import pendulum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from facilitator.curriculum.files import Curriculum, Topic
+from facilitator.curriculum.model import Curriculum, Topic
 from facilitator.errors import UserError
 from facilitator.program.roster import members
 from facilitator.session.agenda import Agenda
-from facilitator.session.attendance import audit, ensure_rows, service_minutes
+from facilitator.session.attendance import ensure_rows, service_minutes
+from facilitator.store.audit import audit
 from facilitator.store.models import AgendaRun, Attendance, Break, Group, GroupSession, SessionState
 
 
@@ -102,7 +103,7 @@ def start_session(
     for brk in agenda.breaks:
         brk.session_id = session.id
         db.add(brk)
-    ensure_rows(db, session.id, [m.participant.id for m in members(db, group)])  # type: ignore[misc]
+    ensure_rows(db, session.id, [m.membership.participant_id for m in members(db, group)])
     audit(db, "session.start", session_id=session.id, actor=facilitator, at=now, topic=topic.id)
     db.flush()
     return session
@@ -131,7 +132,7 @@ def end_session(db: Session, *, session: GroupSession, now: dt.datetime, actor: 
 
 def choose_curriculum(db: Session, group: Group, requested: str | None) -> Curriculum:
     """`--curriculum`, else the group's own, else the one it last used; a clear error if none."""
-    from facilitator.curriculum.files import discover, resolve
+    from facilitator.curriculum.catalog import discover, resolve
 
     catalog = discover()
     if requested:

@@ -7,9 +7,11 @@ it, `snapshot` is reloaded from the database, so the screen always shows what is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facilitator.common.clock import Clock, Now
 from facilitator.errors import UserError
@@ -17,7 +19,8 @@ from facilitator.program.roster import add_member, members
 from facilitator.session import attendance as att
 from facilitator.session import notes as note_service
 from facilitator.session.agenda import Agenda
-from facilitator.store.db import Database
+from facilitator.store.audit import audit
+from facilitator.store.database import Database
 from facilitator.store.models import (
     NOTE_FORMATS,
     AgendaRun,
@@ -32,6 +35,8 @@ from facilitator.store.models import (
     Status,
 )
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class RosterEntry:
@@ -43,7 +48,7 @@ class RosterEntry:
     @property
     def status(self) -> Status:
         """The member's current status."""
-        return Status(self.attendance.status)
+        return self.attendance.status
 
     @property
     def checked_in(self) -> bool:
@@ -111,21 +116,18 @@ class LiveSession:
                 raise UserError(f"no session {self.session_id}")
             group = db.get(Group, session.group_id)
             assert group is not None
-            items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
-            breaks = db.exec(
-                select(Break).where(Break.session_id == session.id).order_by(Break.started_at)  # type: ignore[arg-type]
-            ).all()
+            agenda = _stored_agenda(db, session)
             rows = db.exec(
                 select(Participant, Attendance)
-                .join(Attendance, Attendance.participant_id == Participant.id)  # type: ignore[arg-type]
+                .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
                 .where(Attendance.session_id == session.id)
-                .order_by(Participant.name)
+                .order_by(col(Participant.name))
             ).all()
             notes = note_service.get_notes(db, session.id)
         return Snapshot(
             group=group,
             session=session,
-            agenda=Agenda(items, breaks, session.started_at),
+            agenda=agenda,
             roster=[RosterEntry(p, a) for p, a in rows],
             notes=notes,
         )
@@ -135,66 +137,63 @@ class LiveSession:
         """The session has not been ended."""
         return self.snapshot.session.state == SessionState.LIVE
 
-    def _context(self, db: Session) -> tuple[Group, GroupSession]:
-        session = db.get(GroupSession, self.session_id)
-        assert session is not None
-        group = db.get(Group, session.group_id)
-        assert group is not None
-        return group, session
+    def _act(
+        self,
+        action: Callable[[Session, Group, GroupSession, dt.datetime], T],
+        *,
+        live_only: bool = False,
+        refresh: bool = True,
+    ) -> T:
+        """Run one action in its own transaction at the clock's now, then reload the snapshot.
 
-    def _require_live(self, session: GroupSession) -> None:
-        if session.state != SessionState.LIVE:
-            raise UserError("the session has ended")
+        `live_only` refuses it once the session has ended.
+        """
+        now = self.now()
+        with self.database.session() as db:
+            session = db.get(GroupSession, self.session_id)
+            assert session is not None
+            group = db.get(Group, session.group_id)
+            assert group is not None
+            if live_only and session.state != SessionState.LIVE:
+                raise UserError("the session has ended")
+            result = action(db, group, session, now)
+        if refresh:
+            self.refresh()
+        return result
 
     # -- agenda --------------------------------------------------------------------------------
 
-    def _agenda_action(self, action: str) -> object:
-        now = self.now()
-        with self.database.session() as db:
-            _, session = self._context(db)
-            self._require_live(session)
-            items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
-            breaks = db.exec(select(Break).where(Break.session_id == session.id)).all()
-            agenda = Agenda(items, breaks, session.started_at)
-            result: object
-            if action == "next":
-                result = agenda.next(now)
-            elif action == "pause":
-                result = agenda.toggle_pause(now)
-            elif action == "extend":
-                result = agenda.extend()
-            elif action == "break":
-                if agenda.active_break is not None:
-                    result = agenda.end_break(now)
-                else:
-                    result = agenda.start_break(now)
-            else:  # pragma: no cover - programming error
-                raise ValueError(action)
+    def _agenda_step(self, action: str, step: Callable[[Agenda, dt.datetime], T]) -> T:
+        """Apply one agenda operation to the saved agenda, save it and audit it as `action`."""
+
+        def run(db: Session, _group: Group, session: GroupSession, now: dt.datetime) -> T:
+            agenda = _stored_agenda(db, session)
+            result = step(agenda, now)
             for brk in agenda.breaks:
                 brk.session_id = session.id
                 db.add(brk)
             for item in agenda.items:
                 db.add(item)
-            att.audit(db, f"agenda.{action}", session_id=session.id, actor=self.actor, at=now)
-        self.refresh()
-        return result
+            audit(db, action, session_id=session.id, actor=self.actor, at=now)
+            return result
+
+        return self._act(run, live_only=True)
 
     def next_item(self) -> AgendaRun | None:
         """`n`: finish the current item and start the next (None when the agenda is done)."""
-        return self._agenda_action("next")  # type: ignore[return-value]
+        return self._agenda_step("agenda.next", Agenda.next)
 
     def toggle_pause(self) -> bool | None:
         """`p`: pause or resume the current item; True when now paused."""
-        return self._agenda_action("pause")  # type: ignore[return-value]
+        return self._agenda_step("agenda.pause", Agenda.toggle_pause)
 
     def extend(self) -> AgendaRun | None:
         """`+`: add 5 minutes to the current item."""
-        return self._agenda_action("extend")  # type: ignore[return-value]
+        return self._agenda_step("agenda.extend", lambda agenda, _now: agenda.extend())
 
     def toggle_break(self) -> bool:
         """`b`: start a break, or end the running one early; True when a break is now running."""
-        self._agenda_action("break")
-        return self.snapshot.agenda.active_break is not None
+        return self._agenda_step("agenda.break", Agenda.toggle_break)
 
     # -- attendance ----------------------------------------------------------------------------
 
@@ -202,10 +201,8 @@ class LiveSession:
         self, code: str, *, method: Method = Method.CODE, source: str | None = None
     ) -> att.CheckInResult:
         """Check in by personal code (typed, scanned or from a phone)."""
-        now = self.now()
-        with self.database.session() as db:
-            group, session = self._context(db)
-            result = att.check_in_by_code(
+        return self._act(
+            lambda db, group, session, now: att.check_in_by_code(
                 db,
                 group=group,
                 session=session,
@@ -215,72 +212,57 @@ class LiveSession:
                 actor=self.actor,
                 source=source,
             )
-        self.refresh()
-        return result
+        )
 
     def cycle_status(self, participant_id: int) -> Status:
         """`space`: present → late → excused → absent → present."""
-        now = self.now()
-        with self.database.session() as db:
-            group, session = self._context(db)
-            row = att.cycle_status(
-                db,
-                group=group,
-                session=session,
-                participant_id=participant_id,
-                now=now,
-                actor=self.actor,
+        return self._act(
+            lambda db, group, session, now: (
+                att.cycle_status(
+                    db,
+                    group=group,
+                    session=session,
+                    participant_id=participant_id,
+                    now=now,
+                    actor=self.actor,
+                ).status
             )
-            status = Status(row.status)
-        self.refresh()
-        return status
+        )
 
     def check_out(self, participant_id: int) -> None:
         """`o`: the member left early."""
-        now = self.now()
-        with self.database.session() as db:
-            _, session = self._context(db)
-            att.check_out(
+        self._act(
+            lambda db, _group, session, now: att.check_out(
                 db, session=session, participant_id=participant_id, now=now, actor=self.actor
             )
-        self.refresh()
+        )
 
     def mark_all_present(self) -> int:
         """`A`: everyone not yet checked in (and not excused) is present; returns how many."""
-        now = self.now()
-        with self.database.session() as db:
-            group, session = self._context(db)
-            ids = [e.participant.id for e in self.snapshot.roster]
-            count = att.mark_all_present(
-                db,
-                group=group,
-                session=session,
-                participant_ids=ids,
-                now=now,
-                actor=self.actor,  # type: ignore[arg-type]
+        ids = [e.attendance.participant_id for e in self.snapshot.roster]
+        return self._act(
+            lambda db, group, session, now: att.mark_all_present(
+                db, group=group, session=session, participant_ids=ids, now=now, actor=self.actor
             )
-        self.refresh()
-        return count
+        )
 
     def add_walk_in(self, name: str) -> Participant:
         """`w`: add a walk-in to the group and check them in at once."""
-        now = self.now()
-        with self.database.session() as db:
-            group, session = self._context(db)
-            self._require_live(session)
-            member = add_member(db, group, name=name, actor=self.actor)
+
+        def run(db: Session, group: Group, session: GroupSession, now: dt.datetime) -> Participant:
+            participant = add_member(db, group, name=name, actor=self.actor).participant
             att.check_in(
                 db,
                 group=group,
                 session=session,
-                participant=member.participant,
+                participant=participant,
                 method=Method.WALK_IN,
                 now=now,
                 actor=self.actor,
             )
-            participant = member.participant
-        self.refresh()
-        return participant
+            return participant
+
+        return self._act(run, live_only=True)
 
     # -- notes ---------------------------------------------------------------------------------
 
@@ -299,10 +281,8 @@ class LiveSession:
         text: str | None = None,
         fields: dict[str, str] | None = None,
     ) -> Note:
-        now = self.now()
-        with self.database.session() as db:
-            group, session = self._context(db)
-            note = note_service.save_note(
+        note = self._act(
+            lambda db, group, session, now: note_service.save_note(
                 db,
                 session=session,
                 participant_id=participant_id,
@@ -311,7 +291,9 @@ class LiveSession:
                 text=text,
                 now=now,
                 actor=self.actor,
-            )
+            ),
+            refresh=False,
+        )
         self.snapshot.notes[participant_id] = note
         return note
 
@@ -325,11 +307,20 @@ class LiveSession:
         """`e`, confirmed: end the session and record it."""
         from facilitator.session.lifecycle import end_session
 
-        now = self.now()
-        with self.database.session() as db:
-            _, session = self._context(db)
-            end_session(db, session=session, now=now, actor=self.actor)
-        self.refresh()
+        self._act(
+            lambda db, _group, session, now: end_session(
+                db, session=session, now=now, actor=self.actor
+            )
+        )
+
+
+def _stored_agenda(db: Session, session: GroupSession) -> Agenda:
+    """The session's agenda as saved: its items and its breaks in the order they began."""
+    items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
+    breaks = db.exec(
+        select(Break).where(Break.session_id == session.id).order_by(col(Break.started_at))
+    ).all()
+    return Agenda(items, breaks, session.started_at)
 
 
 def open_live(
@@ -343,5 +334,7 @@ def open_live(
         group = db.get(Group, session.group_id)
         assert group is not None
         if session.state == SessionState.LIVE:
-            att.ensure_rows(db, session.id, [m.participant.id for m in members(db, group)])  # type: ignore[misc]
+            att.ensure_rows(
+                db, session.id, [m.membership.participant_id for m in members(db, group)]
+            )
     return LiveSession(database, session_id, clock=clock, actor=actor)

@@ -7,11 +7,11 @@ import difflib
 import re
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from facilitator.session.attendance import audit, ensure_editable
-from facilitator.store.db import insert_ignore
+from facilitator.session.attendance import ensure_editable
+from facilitator.store.audit import audit
+from facilitator.store.database import insert_ignore
 from facilitator.store.models import NOTE_FORMATS, GroupSession, Note
 
 CLONE_RATIO = 0.9
@@ -80,7 +80,7 @@ def _ensure_note(
 ) -> bool:
     """Create the empty note if missing, atomically (two laptops may try at once); True if new."""
     table = Note.__table__  # type: ignore[attr-defined]
-    row = {
+    row: dict[str, object] = {
         "session_id": session_id,
         "participant_id": participant_id,
         "fields": {},
@@ -92,7 +92,11 @@ def _ensure_note(
         # The session note: unique per session by a partial index.
         return bool(
             insert_ignore(
-                db, table, [row], conflict=["session_id"], where=sa.text("participant_id IS NULL")
+                db,
+                table,
+                [row],
+                conflict=["session_id"],
+                where=col(Note.participant_id).is_(None),
             )
         )
     return bool(insert_ignore(db, table, [row], conflict=["session_id", "participant_id"]))

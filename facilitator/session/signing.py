@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import iso
 from facilitator.errors import UserError
-from facilitator.session.attendance import audit
+from facilitator.store.audit import audit
 from facilitator.store.models import Addendum, GroupSession, SessionState
 
 MIN_PREFIX = 6

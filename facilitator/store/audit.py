@@ -1,4 +1,5 @@
-"""The audit trail: who did what, when — listed for the TUI and exported for reviewers."""
+"""The audit trail: who did what, when — recorded by every domain, listed for the TUI and
+exported for reviewers."""
 
 from __future__ import annotations
 
@@ -28,6 +29,29 @@ class AuditLine:
 
 
 FIELDS = ("at", "actor", "action", "session_id", "participant", "detail")
+
+
+def audit(
+    db: Session,
+    action: str,
+    *,
+    session_id: str | None = None,
+    participant_id: int | None = None,
+    actor: str = "",
+    at: dt.datetime | None = None,
+    **detail: object,
+) -> None:
+    """Record who did what, when (ids and codes only, never a name)."""
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        session_id=session_id,
+        participant_id=participant_id,
+        detail=detail,
+    )
+    if at is not None:
+        event.at = at
+    db.add(event)
 
 
 def audit_lines(

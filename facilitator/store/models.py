@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import JSON, Column, Field, SQLModel
+from sqlmodel import JSON, AutoString, Column, Field, SQLModel
 
 from facilitator.common.timeutil import UTC, utcnow
 
@@ -41,6 +41,30 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 def _when(**kw: Any) -> Any:
     """A UTC timestamp column."""
     return Field(sa_type=UTCDateTime, **kw)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """Store a string enum as its plain value in a text column; read it back as the enum.
+
+    The column stays a plain string on every backend (no native ENUM type), so the schema is
+    the same as a `str` field's.
+    """
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum_type: type[E]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum_type(value)
 
 
 class Status(enum.StrEnum):
@@ -221,7 +245,7 @@ class Attendance(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="sessions.id", index=True)
     participant_id: int = Field(foreign_key="participants.id", index=True)
-    status: str = Status.ABSENT
+    status: Status = Field(default=Status.ABSENT, sa_type=EnumText(Status))
     checked_in_at: dt.datetime | None = _when(default=None)
     checked_out_at: dt.datetime | None = _when(default=None)
     method: str | None = None

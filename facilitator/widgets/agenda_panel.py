@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Digits, Label, Markdown, ProgressBar, Static
 
-from facilitator.common.text import multi_line, one_line
 from facilitator.common.timeutil import mmss
 from facilitator.session.agenda import (
     OVER,
@@ -22,6 +21,7 @@ from facilitator.session.agenda import (
     remaining_seconds,
 )
 from facilitator.store.models import AgendaRun
+from facilitator.widgets.plain import plain
 
 
 def countdown_text(item: AgendaRun | None, now: dt.datetime) -> str:
@@ -50,7 +50,7 @@ class AgendaList(Static):
                 mark, style = "·", ""
             minutes = item.planned_minutes + item.extra_minutes
             text.append(f"{mark} {minutes:>3}′ ", style=style)
-            text.append(one_line(item.title), style=style)
+            text.append(plain(item.title, style))
             text.append("\n")
         text.rstrip()
         text.no_wrap = True
@@ -87,10 +87,13 @@ class AgendaPanel(Vertical):
             self._title.update("Agenda complete — press e to end the session")
         else:
             number = agenda.items.index(item) + 1
-            title = Text(f"{number}/{len(agenda.items)} ")
-            title.append(one_line(item.title), style="bold")
-            title.append(f"  ({item.kind})", style="dim")
-            self._title.update(title)
+            self._title.update(
+                Text.assemble(
+                    f"{number}/{len(agenda.items)} ",
+                    plain(item.title, "bold"),
+                    (f"  ({item.kind})", "dim"),
+                )
+            )
         key = None if item is None else item.position
         if key != self._shown_item:
             self._shown_item = key
@@ -120,10 +123,11 @@ class AgendaPanel(Vertical):
     def _prompt_markdown(item: AgendaRun | None) -> str:
         if item is None:
             return ""
-        parts = [multi_line(item.prompts).strip() or "_No prompts for this item._"]
+        parts = [plain(item.prompts, lines=True).plain.strip() or "_No prompts for this item._"]
         if item.handouts:
             names = (
-                re.sub(r"([\\`*_{}\[\]<>()#+\-.!|])", r"\\\1", one_line(h)) for h in item.handouts
+                re.sub(r"([\\`*_{}\[\]<>()#+\-.!|])", r"\\\1", plain(h).plain)
+                for h in item.handouts
             )
             parts.append("**Handouts:** " + ", ".join(names))
         return "\n\n".join(parts)

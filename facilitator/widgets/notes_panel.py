@@ -5,9 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, TextArea
 
 from facilitator.store.models import Note
+from facilitator.widgets.plain import plain
 
 
 class NotesPanel(Horizontal):
@@ -47,11 +49,15 @@ class NotesPanel(Horizontal):
         values = self.member_values()
         return values if values != self._loaded_member else None
 
-    def mark_saved(self) -> None:
-        """What the editors show is now what is stored."""
-        self._loaded_session = self.session_note.text
-        if self.member_id is not None:
-            self._loaded_member = self.member_values()
+    def mark_saved(
+        self, session_text: str | None, member_id: int | None, fields: dict[str, str] | None
+    ) -> None:
+        """These texts (as they were when saved) are now what is stored; anything typed since
+        still counts as edited."""
+        if session_text is not None:
+            self._loaded_session = session_text
+        if fields is not None and member_id is not None and member_id == self.member_id:
+            self._loaded_member = fields
 
     async def load_member(
         self,
@@ -66,13 +72,11 @@ class NotesPanel(Horizontal):
         if participant_id is None:
             self.member_title.update("Progress note — select a member on the roster")
         else:
-            title = Text(f"{fmt} progress note — ")
-            title.append(name, style="bold")
-            self.member_title.update(title)
+            self.member_title.update(Text.assemble(f"{fmt} progress note — ", plain(name, "bold")))
         if headings != self.headings:
             self.headings = headings
             await self.member_fields.remove_children()
-            widgets = []
+            widgets: list[Widget] = []
             for heading in headings:
                 widgets.append(Label(heading, classes="field-label"))
                 widgets.append(

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from facilitator.common.qr import BORDER, half_block_lines, qr_matrix
+from facilitator.widgets.plain import plain
 
 INK = "#000000 on #ffffff"  # explicit, so the code is never inverted on a dark theme
 
@@ -45,13 +46,13 @@ class QRPanel(Vertical):
         self._status.update("Scan to check in, then type your code")
         self._code.update(qr_text(url))
         self._code.display = True
-        self._url.update(Text(url))
+        self._url.update(plain(url))
         self.remove_class("-off")
 
     def show_off(self, reason: str) -> None:
         """Phone check-in is not available; codes still work."""
         self.url = None
-        self._status.update(Text(reason))
+        self._status.update(plain(reason, lines=True))
         self._code.update("")
         self._code.display = False
         self._url.update("Members can still check in with their code (c).")

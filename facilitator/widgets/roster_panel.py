@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 
-from facilitator.common.text import one_line
 from facilitator.common.timeutil import hhmm
 from facilitator.session.live import RosterEntry
 from facilitator.store.models import Status
+from facilitator.widgets.plain import plain
 
 STATUS_STYLE = {
     Status.PRESENT: "bold",
@@ -27,7 +27,7 @@ STATUS_STYLE = {
 
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
     """The member's name as plain text (never markup): full, or first name + last initial."""
-    return Text(one_line(entry.participant.short_name if privacy else entry.participant.name))
+    return plain(entry.participant.short_name if privacy else entry.participant.name)
 
 
 class RosterTable(DataTable[Text]):
@@ -51,7 +51,7 @@ class RosterTable(DataTable[Text]):
                 Text(row.method or ""),
             ]
             if not privacy:
-                cells.append(Text(one_line(entry.participant.code), style="dim"))
+                cells.append(plain(entry.participant.code, "dim"))
             rows.append(cells)
         # Explicit widths: measured now, not on a later idle tick, so a frame drawn in between
         # never caches cells cut to the header's width.
@@ -112,7 +112,7 @@ class RosterPanel(Vertical):
         if url is None:
             self.checkin_url.update("Phone check-in is off: members check in with their code.")
         else:
-            self.checkin_url.update(Text(f"Phone check-in: {url}  (f: show QR)"))
+            self.checkin_url.update(Text.assemble("Phone check-in: ", plain(url), "  (f: show QR)"))
 
     def show(
         self, roster: list[RosterEntry], counts: dict[Status, int], tz: str, privacy: bool

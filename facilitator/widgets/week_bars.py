@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from facilitator.reports.figures import WeekHours
+from facilitator.reports.member import WeekHours
 
 WIDTH = 30
 

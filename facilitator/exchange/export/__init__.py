@@ -19,12 +19,12 @@ Choices (the contract leaves them open):
   (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
 - The HTML shows no personal check-in codes (not needed on a printed record).
 
-Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats), `files`
-(`atomic_output`), `run` (`export_sessions`, the whole export). Plain Python: no Textual, no Typer.
+Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats; the HTML
+from `templates/`), `run` (`export_sessions`, the whole export). The file itself is written with
+`facilitator.common.files.atomic_output`. Plain Python: no Textual, no Typer.
 """
 
 from facilitator.common.text import FORMULA_STARTS, safe_cell
-from facilitator.exchange.export.files import atomic_output
 from facilitator.exchange.export.html import session_html, write_html
 from facilitator.exchange.export.json_csv import (
     CSV_COLUMNS,
@@ -52,7 +52,6 @@ __all__ = [
     "JSON_KEYS",
     "ExportFilter",
     "SessionLog",
-    "atomic_output",
     "count_sessions",
     "csv_rows",
     "export_sessions",

@@ -12,7 +12,7 @@ from facilitator.errors import UserError
 from facilitator.exchange.export.html import write_html
 from facilitator.exchange.export.json_csv import write_csv, write_json
 from facilitator.exchange.export.loading import BATCH_SIZE, ExportFilter, SessionLog, iter_sessions
-from facilitator.session.attendance import audit
+from facilitator.store.audit import audit
 
 FORMATS: tuple[str, ...] = ("csv", "json", "html")
 """The export formats, as `--format` spells them."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from facilitator.common.files import read_text
 from facilitator.errors import ManyErrors, UserError
 from facilitator.exchange.importer.schema import (
     Loc,
@@ -24,23 +25,7 @@ from facilitator.store.models import NOTE_FORMATS
 def _read(path: Path) -> Any:
     """The file's JSON; a UserError naming the file (and line) when it cannot be read."""
     where = str(path)
-    try:
-        if path.is_dir():
-            raise UserError(f"{where}: is a folder, not a JSON file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{where}: no such file") from None
-    except PermissionError:
-        raise UserError(f"{where}: permission denied") from None
-    except OSError as exc:
-        raise UserError(f"{where}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(f"{where}:{line}: not UTF-8 text (byte {exc.start + 1})") from None
-    if not text.strip():
-        raise UserError(f"{where}: the file is empty (expected a JSON list of sessions)")
+    text = read_text(path, kind="a JSON file", empty="expected a JSON list of sessions")
 
     def reject_constant(name: str) -> Any:
         raise ValueError(f"{name} is not allowed in JSON")

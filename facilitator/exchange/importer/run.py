@@ -23,7 +23,7 @@ from facilitator.exchange.importer.writing import (
     installed_titles,
     session_rows,
 )
-from facilitator.session.attendance import audit
+from facilitator.store.audit import audit
 from facilitator.store.models import Membership, Participant
 
 SESSIONS_PER_WRITE = 500

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from facilitator.common.validators import one_line, plain_text
-from facilitator.curriculum.files import KINDS, Kind
+from facilitator.curriculum.model import KINDS, Kind
 from facilitator.program.roster import MAX_NAME
 from facilitator.store.models import NOTE_FORMATS, Method, Status
 
@@ -96,27 +96,12 @@ Text = Annotated[
 Line = Annotated[
     StrictStr, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(one_line)
 ]
-Required = Annotated[
-    StrictStr,
-    Field(max_length=200),
-    AfterValidator(_no_nul),
-    AfterValidator(_not_blank),
-    AfterValidator(one_line),
-]
+_NOT_BLANK = (AfterValidator(_no_nul), AfterValidator(_not_blank))
+Required = Annotated[StrictStr, Field(max_length=200), *_NOT_BLANK, AfterValidator(one_line)]
 LongRequired = Annotated[
-    StrictStr,
-    Field(max_length=MAX_TEXT),
-    AfterValidator(_no_nul),
-    AfterValidator(_not_blank),
-    AfterValidator(plain_text),
+    StrictStr, Field(max_length=MAX_TEXT), *_NOT_BLANK, AfterValidator(plain_text)
 ]
-Name = Annotated[
-    StrictStr,
-    Field(max_length=MAX_NAME),
-    AfterValidator(_no_nul),
-    AfterValidator(_not_blank),
-    AfterValidator(one_line),
-]
+Name = Annotated[StrictStr, Field(max_length=MAX_NAME), *_NOT_BLANK, AfterValidator(one_line)]
 When = Annotated[dt.datetime, BeforeValidator(_instant)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=1440)]
 ServiceMinutes = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)]

@@ -40,7 +40,7 @@ def installed_titles(sessions: list[SessionIn]) -> Titles:
     wanted = {(s.curriculum, s.topic) for s in sessions if s.curriculum is not None}
     if not wanted:
         return {}
-    from facilitator.curriculum.files import discover
+    from facilitator.curriculum.catalog import discover
 
     catalog = discover()
     titles: Titles = {}

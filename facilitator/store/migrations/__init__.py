@@ -1,4 +1,4 @@
-"""Schema migrations (Alembic), applied by `facilitator.store.db.open_database` at start.
+"""Schema migrations (Alembic), applied by `facilitator.store.database.open_database` at start.
 
 Importing this package is cheap on purpose: it holds only the revision ids, so a database that
 is already at `HEAD` opens without importing Alembic at all. The Alembic machinery lives in

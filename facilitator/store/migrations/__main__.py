@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         return 2
     from alembic import command
 
-    from facilitator.store.db import Database
+    from facilitator.store.database import Database
     from facilitator.store.migrations import REVISIONS, runner
 
     with tempfile.TemporaryDirectory(prefix="facilitator-revision-") as folder:

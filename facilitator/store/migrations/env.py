@@ -7,7 +7,7 @@ an advisory lock) inside an open transaction, so the whole upgrade commits or ro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from facilitator.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
-def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Write plain SQLAlchemy types into new revisions, never the models' own (SQLModel's
     AutoString, facilitator's UTCDateTime): a revision must not change when the models do."""
     if kind == "type" and isinstance(obj, sa.types.TypeEngine):
@@ -33,7 +33,7 @@ def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         raise RuntimeError(
-            "facilitator's migrations run through facilitator.store.db.open_database "
+            "facilitator's migrations run through facilitator.store.database.open_database "
             "(or `python -m facilitator.store.migrations new`), not the alembic command line"
         )
     context.configure(

@@ -1,0 +1,107 @@
+"""One phone check-in attempt against the database, run in a worker thread.
+
+The check-in itself is the exactly-once core (`attendance.check_in_by_code`): repeats are
+harmless and keep the first time, from any thread or laptop, so a momentary SQLite lock is
+simply retried. Heavy imports (SQLAlchemy, the models) happen on first use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from facilitator.session.attendance import CheckInResult
+    from facilitator.store.database import Database
+
+MAX_CODE_LENGTH = 64
+"""Longer `code` values are not looked up: they count as unknown codes."""
+
+
+class SessionGone(Exception):
+    """The session does not exist."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the database said about one attempt, in plain values for the page."""
+
+    result: CheckInResult
+    first_name: str = ""
+    first_time: str = ""
+
+
+def _is_lock(exc: BaseException) -> bool:
+    """A momentary SQLite lock, raw or wrapped by `Database.session` in a UserError."""
+    from sqlalchemy.exc import OperationalError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError):
+            return "locked" in str(seen.orig).lower() or "busy" in str(seen.orig).lower()
+        seen = seen.__cause__
+    return False
+
+
+def retrying(work: Callable[[], Answer]) -> Answer:
+    """Run `work`, retrying a few times if SQLite reports a momentary lock (work is idempotent)."""
+    for attempt in range(5):
+        try:
+            return work()
+        except Exception as exc:
+            if attempt == 4 or not _is_lock(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def session_is_live(database: Database, session_id: str) -> bool:
+    """Whether the session is still live (raises SessionGone if it does not exist)."""
+    from facilitator.store.models import GroupSession, SessionState
+
+    with database.session() as db:
+        session = db.get(GroupSession, session_id)
+        if session is None:
+            raise SessionGone
+        return session.state == SessionState.LIVE
+
+
+def attempt_check_in(
+    database: Database, session_id: str, raw_code: str, now: dt.datetime, source: str
+) -> Answer:
+    """Check a member of the session's group in by code, or record the failed attempt."""
+
+    from facilitator.common.timeutil import hhmm
+    from facilitator.program import codes
+    from facilitator.session import attendance as att
+    from facilitator.store.models import Group, GroupSession, Method, SessionState
+
+    code = codes.normalise(raw_code) if len(raw_code) <= MAX_CODE_LENGTH else raw_code
+    with database.session() as db:
+        session = db.get(GroupSession, session_id)
+        if session is None:
+            raise SessionGone
+        if session.state != SessionState.LIVE:
+            return Answer(att.CheckInResult(att.Outcome.CLOSED))
+        group = db.get(Group, session.group_id)
+        assert group is not None
+        result = att.check_in_by_code(
+            db,
+            group=group,
+            session=session,
+            code=code,
+            method=Method.PHONE,
+            now=now,
+            actor="phone",
+            source=source,
+        )
+        if result.participant is None:
+            return Answer(result)
+        first_time = ""
+        if result.attendance is not None:
+            first_time = hhmm(result.attendance.checked_in_at, group.timezone)
+        return Answer(result, result.participant.first_name, first_time)

@@ -1,0 +1,241 @@
+"""Attendance reports: per-member figures for a group over a date range (CONTRACT section 6).
+
+Every figure comes from SQL aggregates (`sum`, `count`, `max`, `case`, `group_by`) over the
+sessions a member was due at (see `reports.due`) and counts only due sessions within the report's
+range, so the columns add up: `sessions == present + late + excused + absent + left_early`, and
+`consecutive_absences <= absent`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from facilitator.common.timeutil import today_in
+from facilitator.errors import UserError
+from facilitator.reports.due import (
+    ATTENDED,
+    as_date,
+    below,
+    daily,
+    due_sessions,
+    member_between,
+    week_minutes,
+    weeks,
+)
+from facilitator.store.models import Group, GroupSession, Membership, Participant, Status
+
+
+@dataclass(frozen=True)
+class ParticipantAttendance:
+    """One member's figures: exactly the fields of CONTRACT section 6, in order."""
+
+    name: str
+    external_id: str | None
+    sessions: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    left_early: int
+    hours: float
+    days_below_daily_minimum: int
+    weeks_below_minimum: int
+    consecutive_absences: int
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    """A group's attendance over an inclusive date range, one entry per member (by name)."""
+
+    group: str
+    date_from: dt.date
+    date_to: dt.date
+    participants: list[ParticipantAttendance]
+    participant_ids: list[int] = field(default_factory=list, repr=False, compare=False)
+    """The members' ids, in the order of `participants` (for screens that open a member)."""
+
+    def rows(self) -> Iterator[tuple[int, ParticipantAttendance]]:
+        """(participant id, figures) pairs."""
+        return zip(self.participant_ids, self.participants, strict=True)
+
+
+def _count_where(condition: Any) -> Any:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END)."""
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+@dataclass(frozen=True)
+class _Totals:
+    sessions: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    left_early: int
+    minutes: float
+    streak: int
+
+
+def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) -> dict[int, _Totals]:
+    """Per-member counts by status, service minutes and the current absence streak (one query).
+
+    The streak is every absence after the member's last attended session in range: excused
+    sessions are neither absences nor attendance, so they neither extend nor break it.
+    """
+    due = due_sessions(group_id, date_from, date_to)
+    last = (
+        select(
+            due.c.participant_id.label("participant_id"),
+            sa.func.max(due.c.started_at).label("last_attended"),
+        )
+        .where(due.c.status.in_(ATTENDED))
+        .group_by(due.c.participant_id)
+        .subquery("last")
+    )
+    absent = due.c.status == Status.ABSENT.value
+    query = (
+        select(
+            due.c.participant_id,
+            sa.func.count().label("sessions"),
+            _count_where(due.c.status == Status.PRESENT.value).label("present"),
+            _count_where(due.c.status == Status.LATE.value).label("late"),
+            _count_where(due.c.status == Status.EXCUSED.value).label("excused"),
+            _count_where(absent).label("absent"),
+            _count_where(due.c.status == Status.LEFT_EARLY.value).label("left_early"),
+            sa.func.sum(due.c.minutes).label("minutes"),
+            _count_where(
+                sa.and_(
+                    absent,
+                    sa.or_(last.c.last_attended.is_(None), due.c.started_at > last.c.last_attended),
+                )
+            ).label("streak"),
+        )
+        .select_from(due.outerjoin(last, last.c.participant_id == due.c.participant_id))
+        .group_by(due.c.participant_id)
+    )
+    result: dict[int, _Totals] = {}
+    for row in db.exec(query).all():
+        result[int(row.participant_id)] = _Totals(
+            sessions=int(row.sessions),
+            present=int(row.present or 0),
+            late=int(row.late or 0),
+            excused=int(row.excused or 0),
+            absent=int(row.absent or 0),
+            left_early=int(row.left_early or 0),
+            minutes=float(row.minutes or 0.0),
+            streak=int(row.streak or 0),
+        )
+    return result
+
+
+def _memberships(
+    db: Session, group_id: int, date_from: dt.date, date_to: dt.date
+) -> list[tuple[Participant, Membership]]:
+    """Members whose membership overlaps the range, by name."""
+    rows = db.exec(
+        select(Participant, Membership)
+        .join(Membership, col(Membership.participant_id) == col(Participant.id))
+        .where(Membership.group_id == group_id, member_between(date_from, date_to))
+        .order_by(col(Participant.name), col(Participant.id))
+    ).all()
+    return [(p, m) for p, m in rows]
+
+
+def default_range(
+    db: Session,
+    group: Group,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    today: dt.date | None = None,
+) -> tuple[dt.date, dt.date]:
+    """Fill in a missing end: from the group's earliest session or join date, to today.
+
+    Raises UserError when the range starts after it ends.
+    """
+    today = today or today_in(group.timezone)
+    end = date_to or today
+    start = date_from
+    if start is None:
+        first_session = db.exec(
+            select(sa.func.min(GroupSession.local_date)).where(GroupSession.group_id == group.id)
+        ).one()
+        first_join = db.exec(
+            select(sa.func.min(Membership.joined)).where(Membership.group_id == group.id)
+        ).one()
+        known = [as_date(d) for d in (first_session, first_join) if d is not None]
+        start = min(known) if known else end
+        start = min(start, end)
+    if start > end:
+        until = f"--to {end.isoformat()}" if date_to is not None else f"today ({end.isoformat()})"
+        raise UserError(f"--from {start.isoformat()} is after {until}")
+    return start, end
+
+
+def attendance_report(
+    db: Session,
+    group: Group,
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    today: dt.date | None = None,
+) -> AttendanceReport:
+    """Per-member attendance figures for `group` between two dates, inclusive (local dates).
+
+    `date_from` defaults to the group's earliest session or join date, `date_to` to today in
+    the group's time zone. Weeks are counted from the member's joining week to their leaving
+    week, the range's end or today's week, whichever comes first; a week's hours are those of its
+    sessions inside the range.
+    """
+    assert group.id is not None
+    today = today or today_in(group.timezone)
+    start, end = default_range(db, group, date_from, date_to, today=today)
+    totals = _totals(db, group.id, start, end)
+    per_day = daily(db, group.id, start, end)
+    participants: list[ParticipantAttendance] = []
+    ids: list[int] = []
+    for participant, membership in _memberships(db, group.id, start, end):
+        assert participant.id is not None
+        total = totals.get(participant.id, _Totals(0, 0, 0, 0, 0, 0, 0.0, 0))
+        days = per_day.get(participant.id, {})
+        days_below = sum(
+            1 for d in days.values() if d.attended and below(d.minutes, group.daily_hours)
+        )
+        first = max(start, membership.joined)
+        last = min(end, today, membership.left or end)
+        per_week = week_minutes(days)
+        weeks_below = sum(
+            1
+            for monday in weeks(first, last)
+            if below(per_week.get(monday, 0.0), group.weekly_hours)
+        )
+        participants.append(
+            ParticipantAttendance(
+                name=participant.name,
+                external_id=participant.external_id,
+                sessions=total.sessions,
+                present=total.present,
+                late=total.late,
+                excused=total.excused,
+                absent=total.absent,
+                left_early=total.left_early,
+                hours=round(total.minutes / 60.0, 2),
+                days_below_daily_minimum=days_below,
+                weeks_below_minimum=weeks_below,
+                consecutive_absences=total.streak,
+            )
+        )
+        ids.append(participant.id)
+    return AttendanceReport(
+        group=group.name,
+        date_from=start,
+        date_to=end,
+        participants=participants,
+        participant_ids=ids,
+    )

@@ -1,0 +1,120 @@
+"""One member's record in a group: weekly service hours, session history and topics covered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, NamedTuple
+
+from sqlmodel import Session, col, select
+
+from facilitator.errors import UserError
+from facilitator.reports.attendance import default_range
+from facilitator.reports.due import ATTENDED, as_date, daily, due_sessions, week_minutes, weeks
+from facilitator.store.models import (
+    Attendance,
+    Group,
+    GroupSession,
+    Membership,
+    SessionState,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from facilitator.curriculum.model import Curriculum
+
+
+class WeekHours(NamedTuple):
+    """A member's service hours in one ISO week."""
+
+    iso_year: int
+    iso_week: int
+    hours: float
+
+
+class HistoryRow(NamedTuple):
+    """A member's record in one session they were due at."""
+
+    local_date: dt.date
+    topic_id: str | None
+    topic_title: str | None
+    status: Status
+    minutes: float
+
+
+def _membership(db: Session, group: Group, participant_id: int) -> Membership:
+    membership = db.exec(
+        select(Membership).where(
+            Membership.group_id == group.id, Membership.participant_id == participant_id
+        )
+    ).first()
+    if membership is None:
+        raise UserError(f"participant {participant_id} is not a member of {group.name}")
+    return membership
+
+
+def weekly_hours(
+    db: Session,
+    group: Group,
+    participant_id: int,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[WeekHours]:
+    """A member's service hours for every ISO week of their membership within the range.
+
+    Weeks without attendance are listed with 0 hours. Defaults as in `attendance_report`.
+    """
+    assert group.id is not None
+    membership = _membership(db, group, participant_id)
+    start, end = default_range(db, group, date_from, date_to)
+    days = daily(db, group.id, start, end, participant_id).get(participant_id, {})
+    per_week = week_minutes(days)
+    first = max(start, membership.joined)
+    last = min(end, membership.left or end)
+    result = []
+    for monday in weeks(first, last):
+        year, week, _ = monday.isocalendar()
+        result.append(WeekHours(year, week, round(per_week.get(monday, 0.0) / 60.0, 2)))
+    return result
+
+
+def member_history(db: Session, group: Group, participant_id: int) -> list[HistoryRow]:
+    """Every ended session the member was due at, oldest first, with their status and minutes."""
+    assert group.id is not None
+    _membership(db, group, participant_id)
+    due = due_sessions(group.id, None, None, participant_id)
+    rows = db.exec(
+        select(
+            due.c.local_date, due.c.topic_id, due.c.topic_title, due.c.status, due.c.minutes
+        ).order_by(due.c.started_at)
+    ).all()
+    return [
+        HistoryRow(
+            as_date(r.local_date), r.topic_id, r.topic_title, Status(r.status), float(r.minutes)
+        )
+        for r in rows
+    ]
+
+
+def topics_covered(
+    db: Session, group: Group, participant_id: int, curriculum: Curriculum
+) -> tuple[list[str], list[str]]:
+    """The curriculum's topic ids the member attended in this group, and those still missing.
+
+    Both lists follow the curriculum's order.
+    """
+    attended = set(
+        db.exec(
+            select(GroupSession.topic_id)
+            .join(Attendance, col(Attendance.session_id) == col(GroupSession.id))
+            .where(
+                GroupSession.group_id == group.id,
+                GroupSession.curriculum_id == curriculum.id,
+                GroupSession.state == SessionState.ENDED.value,
+                Attendance.participant_id == participant_id,
+                col(Attendance.status).in_(ATTENDED),
+            )
+            .distinct()
+        ).all()
+    )
+    order = [topic.id for topic in curriculum.sessions]
+    return [t for t in order if t in attended], [t for t in order if t not in attended]

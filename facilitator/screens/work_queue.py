@@ -1,0 +1,83 @@
+"""A screen's database work, off the event loop and in the order it was asked for.
+
+`submit` queues a call into the core (a live-session action, a signature, a reload) and starts a
+thread worker. Every worker runs all the jobs queued so far, one at a time under one lock, so the
+jobs apply in the order they were submitted whichever thread runs them, and a job whose worker was
+cancelled before it started is run by the next one (or by `drain`). Each job's result comes back to
+the screen as a `WorkQueue.Done` message, with the `UserError` that refused it, if any; the
+screen's handler shows the error and calls `settle()`, which runs the job's follow-up in the
+event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from inspect import isawaitable
+from typing import TypeVar
+
+from textual.dom import DOMNode
+from textual.message import Message
+
+from facilitator.errors import UserError
+
+T = TypeVar("T")
+
+
+def _nothing() -> None:
+    """The follow-up of a job that needs none."""
+
+
+class WorkQueue:
+    """One screen's jobs, run in a thread worker one at a time, oldest first."""
+
+    @dataclass
+    class Done(Message, bubble=False):
+        """A job has finished (posted from the worker thread to the screen that queued it)."""
+
+        follow_up: Callable[[], object]
+        """Runs the job's `then` with its result (None if refused); may return a coroutine."""
+
+        error: str | None = None
+        """Why the core refused the job (a `UserError`), or None."""
+
+        async def settle(self) -> None:
+            """Run the follow-up, awaiting it if it is a coroutine."""
+            outcome = self.follow_up()
+            if isawaitable(outcome):
+                await outcome
+
+    def __init__(self, owner: DOMNode, name: str) -> None:
+        self._owner = owner
+        self._name = name
+        self._jobs: deque[Callable[[], None]] = deque()
+        self._lock = threading.Lock()
+
+    def submit(
+        self, work: Callable[[], T], then: Callable[[T | None], object] | None = None
+    ) -> None:
+        """Queue `work()`; `then(result)` runs in the event loop after it, `then(None)` if the
+        core refused it with a `UserError`."""
+
+        def job() -> None:
+            error: str | None = None
+            result: T | None
+            try:
+                result = work()
+            except UserError as exc:
+                result, error = None, str(exc)
+            follow_up = _nothing if then is None else partial(then, result)
+            self._owner.post_message(self.Done(follow_up, error))
+
+        self._jobs.append(job)
+        self._owner.run_worker(self.drain, name=self._name, group=self._name, thread=True)
+
+    def drain(self) -> None:
+        """Run every queued job, oldest first: in a worker thread, or at the end by the caller
+        (after waiting for a worker that is still running one)."""
+        with self._lock:
+            while self._jobs:
+                self._jobs.popleft()()
