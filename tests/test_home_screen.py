@@ -9,7 +9,8 @@ from facilitator.app import make_app
 from facilitator.common.clock import FakeClock
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
-from facilitator.screens.home import ChooseScreen, HomeScreen
+from facilitator.screens.dialogs import ChooseScreen
+from facilitator.screens.home import HomeScreen
 from facilitator.screens.live import LiveScreen
 from facilitator.store.database import Database
 from facilitator.store.models import GroupSession

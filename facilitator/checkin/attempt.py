@@ -1,6 +1,6 @@
 """One phone check-in attempt against the database, run in a worker thread.
 
-The check-in itself is the exactly-once core (`attendance.check_in_by_code`): repeats are
+The check-in itself is the exactly-once core (`attendance.check_in`): repeats are
 harmless and keep the first time, from any thread or laptop, so a momentary SQLite lock is
 simply retried. Heavy imports (SQLAlchemy, the models) happen on first use.
 """
@@ -89,7 +89,7 @@ def attempt_check_in(
             return Answer(att.CheckInResult(att.Outcome.CLOSED))
         group = db.get(Group, session.group_id)
         assert group is not None
-        result = att.check_in_by_code(
+        result = att.check_in(
             db,
             group=group,
             session=session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -37,18 +38,22 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
-    db: str | None = typer.Option(
-        None,
-        "--db",
-        metavar="URL",
-        help="Database URL (default: $FACILITATOR_DB, else a SQLite file in your data folder).",
-    ),
-    encrypt: bool = typer.Option(
-        False,
-        "--encrypt",
-        help="First run: create the database encrypted (asks for a new passphrase twice). "
-        "An existing one: see `facilitator db encrypt`.",
-    ),
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Database URL (default: $FACILITATOR_DB, else a SQLite file in your data folder).",
+        ),
+    ] = None,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="First run: create the database encrypted (asks for a new passphrase twice). "
+            "An existing one: see `facilitator db encrypt`.",
+        ),
+    ] = False,
 ) -> None:
     """Open the home screen when no command is given."""
     ctx.obj = AppState(db_url=db, encrypt_new=encrypt)

@@ -7,11 +7,11 @@ asked for once the database is open (`make_unlock_app`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from facilitator.cli.context import AppState, state
+from facilitator.cli.context import AppState, GroupArg, state
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -57,33 +57,40 @@ def open_home(app_state: AppState) -> None:
 
 def run(
     ctx: typer.Context,
-    group: str = typer.Argument(..., help="The group's name."),
-    curriculum: str | None = typer.Option(
-        None, "--curriculum", metavar="ID_OR_FILE", help="Curriculum id or TOML file."
-    ),
-    topic: str | None = typer.Option(
-        None,
-        "--topic",
-        metavar="SESSION_ID",
-        help="Session id in the curriculum (default: the next one).",
-    ),
-    facilitator: str | None = typer.Option(
-        None, "--facilitator", metavar="NAME", help="Who leads the group."
-    ),
-    checkin_host: str | None = typer.Option(
-        None,
-        "--checkin-host",
-        metavar="HOST",
-        help="Address for phone check-in (default: this machine's LAN address).",
-    ),
-    checkin_port: int = typer.Option(
-        8765,
-        "--checkin-port",
-        metavar="PORT",
-        min=0,
-        max=65535,
-        help="Port for phone check-in (0: any free port).",
-    ),
+    group: GroupArg,
+    curriculum: Annotated[
+        str | None,
+        typer.Option("--curriculum", metavar="ID_OR_FILE", help="Curriculum id or TOML file."),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic",
+            metavar="SESSION_ID",
+            help="Session id in the curriculum (default: the next one).",
+        ),
+    ] = None,
+    facilitator: Annotated[
+        str | None, typer.Option("--facilitator", metavar="NAME", help="Who leads the group.")
+    ] = None,
+    checkin_host: Annotated[
+        str | None,
+        typer.Option(
+            "--checkin-host",
+            metavar="HOST",
+            help="Address for phone check-in (default: this machine's LAN address).",
+        ),
+    ] = None,
+    checkin_port: Annotated[
+        int,
+        typer.Option(
+            "--checkin-port",
+            metavar="PORT",
+            min=0,
+            max=65535,
+            help="Port for phone check-in (0: any free port).",
+        ),
+    ] = 8765,
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
     from facilitator.app import make_live_app

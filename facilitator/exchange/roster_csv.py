@@ -21,7 +21,8 @@ from facilitator.common.timeutil import today_in
 from facilitator.errors import ManyErrors, UserError
 from facilitator.program import codes
 from facilitator.program.roster import MAX_NAME, clean_name, members
-from facilitator.store.models import AuditEvent, Group, Membership, Participant
+from facilitator.store.audit import audit
+from facilitator.store.models import Group, Membership, Participant
 
 COLUMNS = ("name", "code", "external_id", "joined")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -295,11 +296,7 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
             result.updated += 1
             action = "member.import.update"
         _join(db, group, target, row.joined)
-        db.add(
-            AuditEvent(
-                actor=actor, action=action, participant_id=target.id, detail={"group_id": group.id}
-            )
-        )
+        audit(db, action, participant_id=target.id, actor=actor, group_id=group.id)
         result.names.append(row.name)
     db.flush()
     return result

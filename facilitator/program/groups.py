@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 from facilitator.common.timeutil import machine_timezone, valid_timezone
 from facilitator.errors import UserError
 from facilitator.program.roster import clean_name
-from facilitator.store.models import NOTE_FORMATS, AuditEvent, Group, Membership
+from facilitator.store.audit import audit
+from facilitator.store.models import NOTE_FORMATS, Group, Membership
 
 MAX_GROUP_NAME = 80
 
@@ -78,7 +79,7 @@ def create_group(
     )
     db.add(group)
     db.flush()
-    db.add(AuditEvent(actor=actor, action="group.create", detail={"group_id": group.id}))
+    audit(db, "group.create", actor=actor, group_id=group.id)
     return group
 
 

@@ -11,7 +11,8 @@ from facilitator.common.text import one_line
 from facilitator.common.timeutil import today_in
 from facilitator.errors import UserError
 from facilitator.program import codes
-from facilitator.store.models import AuditEvent, Group, Membership, Participant
+from facilitator.store.audit import audit
+from facilitator.store.models import Group, Membership, Participant
 
 MAX_NAME = 120
 
@@ -107,12 +108,5 @@ def add_member(
     )
     db.add(membership)
     db.flush()
-    db.add(
-        AuditEvent(
-            actor=actor,
-            action="member.add",
-            participant_id=participant.id,
-            detail={"group_id": group.id},
-        )
-    )
+    audit(db, "member.add", participant_id=participant.id, actor=actor, group_id=group.id)
     return Member(participant=participant, membership=membership)

@@ -5,23 +5,22 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.table_screen import TableScreen
 from facilitator.store.database import Database
 from facilitator.store.models import Status
 from facilitator.widgets.plain import plain
-from facilitator.widgets.tables import selected_key
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(TableScreen):
     """Sessions newest first, with attendance counts and whether each is signed."""
 
     COMMANDS = {ScreenActions}
     BINDINGS = [
-        Binding("enter", "open_session", "Open session", key_display="enter", id="history.open"),
+        Binding("enter", "open", "Open session", key_display="enter", id="history.open"),
         Binding("slash", "focus_filter", "Filter", key_display="/", id="history.filter"),
         Binding("x", "export", "Export", id="history.export"),
         Binding("t", "audit", "Audit trail", id="history.audit"),
@@ -37,12 +36,9 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Session history", id="home-title")
         yield Input(placeholder="/ filter by group, topic or facilitator", id="history-filter")
-        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        self.table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield self.table
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.table = self.query_one("#sessions", DataTable)
-        self.table.focus()
 
     def on_screen_resume(self) -> None:
         # Also runs when the screen is first shown: load once, then on every return to it.
@@ -79,17 +75,11 @@ class HistoryScreen(Screen[None]):
     def _filter_done(self, _event: Input.Submitted) -> None:
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#sessions")
-    def _selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_open_session()
-
-    def action_open_session(self) -> None:
-        """Open the session under the cursor."""
+    def open_row(self, key: str) -> None:
+        """Open the session."""
         from facilitator.screens.session_detail import SessionDetailScreen
 
-        key = selected_key(self.table)
-        if key:
-            self.app.push_screen(SessionDetailScreen(self.database, key))
+        self.app.push_screen(SessionDetailScreen(self.database, key))
 
     def action_export(self) -> None:
         """Export session logs (CSV, JSON or HTML) with a progress bar."""

@@ -11,14 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, OptionList
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Footer, Label
 from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
+from facilitator.screens.dialogs import ChooseScreen
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.table_screen import TableScreen
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
@@ -37,38 +37,12 @@ class GroupLine:
     last: GroupSession | None
 
 
-class ChooseScreen(ModalScreen[str | None]):
-    """Pick one of several options (e.g. a curriculum); `escape` cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
-
-    def __init__(self, question: str, options: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.question = question
-        self.options = options
-
-    def compose(self) -> ComposeResult:
-        from textual.containers import Vertical
-
-        with Vertical(id="dialog"):
-            yield Label(self.question, id="question")
-            yield OptionList(*[Option(plain(label), id=value) for value, label in self.options])
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        """Close without a choice."""
-        self.dismiss(None)
-
-
-class HomeScreen(Screen[None]):
+class HomeScreen(TableScreen):
     """Groups with their members and session state; `enter` starts or resumes a session."""
 
     COMMANDS = {ScreenActions}
     BINDINGS = [
-        Binding("enter", "open_group", "Start/resume session", key_display="enter", id="home.open"),
+        Binding("enter", "open", "Start/resume session", key_display="enter", id="home.open"),
         Binding("h", "history", "History", id="home.history"),
         Binding("r", "report", "Attendance report", id="home.report"),
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
@@ -94,13 +68,10 @@ class HomeScreen(Screen[None]):
         yield Label(
             "Select a group and press enter to start or resume its session.", id="home-hint"
         )
-        yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
+        self.table = DataTable(id="groups", cursor_type="row", zebra_stripes=True)
+        yield self.table
         yield Label("", id="home-unsigned")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.table = self.query_one("#groups", DataTable)
-        self.table.focus()
 
     def on_screen_resume(self) -> None:
         # Also runs when the screen is first shown: load once, then on every return to it.
@@ -196,19 +167,13 @@ class HomeScreen(Screen[None]):
         """Show every key."""
         self.app.push_screen(HelpScreen(self, "Home — keys"))
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_open_group()
-
-    def action_open_group(self) -> None:
-        """Resume the selected group's live session, or start its next topic."""
+    def open_row(self, key: str) -> None:
+        """Resume the group's live session, or start its next topic."""
         from facilitator.curriculum.catalog import discover
         from facilitator.session.lifecycle import last_session, live_session
         from facilitator.store.models import Group
 
-        group_id = self._selected_group()
-        if group_id is None:
-            return
+        group_id = int(key)
         with self.database.session() as db:
             group = db.get(Group, group_id)
             if group is None:

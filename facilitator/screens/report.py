@@ -10,15 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.table_screen import TableScreen
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
-from facilitator.widgets.tables import selected_key
 
 COLUMNS = (
     "name",
@@ -35,12 +34,12 @@ COLUMNS = (
 )
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(TableScreen):
     """Attendance figures (CONTRACT section 6) for one group and date range."""
 
     COMMANDS = {ScreenActions}
     BINDINGS = [
-        Binding("enter", "open_member", "Member", key_display="enter", id="report.member"),
+        Binding("enter", "open", "Member", key_display="enter", id="report.member"),
         Binding("slash", "focus_range", "Dates", key_display="/", id="report.dates"),
         Binding("escape", "back", "Back", id="report.back"),
         Binding("question_mark", "help", "Help", key_display="?", id="report.help"),
@@ -61,13 +60,12 @@ class ReportScreen(Screen[None]):
             yield Input(placeholder="YYYY-MM-DD", id="report-to", max_length=10)
         yield Label("Reach out to", classes="section")
         yield Static(id="outreach")
-        yield DataTable(id="report", cursor_type="row", zebra_stripes=True)
+        self.table = DataTable(id="report", cursor_type="row", zebra_stripes=True)
+        yield self.table
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table = self.query_one("#report", DataTable)
         self.reload()
-        self.table.focus()
 
     def reload(self) -> None:
         """Show the report for the dates in the boxes (default: everything up to today)."""
@@ -146,19 +144,11 @@ class ReportScreen(Screen[None]):
         self.reload()
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#report")
-    def _selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_open_member()
-
-    def action_open_member(self) -> None:
-        """Open the member under the cursor."""
+    def open_row(self, key: str) -> None:
+        """Open the member."""
         from facilitator.screens.member import MemberScreen
 
-        key = selected_key(self.table)
-        if key:
-            self.app.push_screen(
-                MemberScreen(self.database, self.group_id, int(key), today=self.today)
-            )
+        self.app.push_screen(MemberScreen(self.database, self.group_id, int(key), today=self.today))
 
     def action_focus_range(self) -> None:
         """Edit the date range."""

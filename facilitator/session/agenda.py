@@ -125,12 +125,7 @@ class Agenda:
 
     def next(self, now: dt.datetime) -> AgendaRun | None:
         """Finish the current item and start the next one (a break item starts a break)."""
-        current = self.current
-        if current is not None:
-            self._finish(current, now)
-        brk = self.active_break
-        if brk is not None:
-            self._end_break(brk, now)
+        self._stop(now)
         upcoming = self.upcoming
         if not upcoming:
             return None
@@ -204,12 +199,7 @@ class Agenda:
 
     def finish(self, now: dt.datetime) -> None:
         """End everything for the end of the session: the running item and any break."""
-        brk = self.active_break
-        if brk is not None:
-            self._end_break(brk, now)
-        item = self.current
-        if item is not None:
-            self._finish(item, now)
+        self._stop(now)
         for later in self.upcoming:
             later.skipped = True
 
@@ -248,6 +238,15 @@ class Agenda:
         if item.kind == "break":
             self.start_break(now)
         return item
+
+    def _stop(self, now: dt.datetime) -> None:
+        """End the running item and the running break, if any."""
+        item = self.current
+        if item is not None:
+            self._finish(item, now)
+        brk = self.active_break
+        if brk is not None:
+            self._end_break(brk, now)
 
     def _finish(self, item: AgendaRun, now: dt.datetime) -> None:
         if item.paused_at is not None:

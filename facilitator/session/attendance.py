@@ -108,15 +108,27 @@ def check_in(
     *,
     group: Group,
     session: GroupSession,
-    participant: Participant,
     method: Method,
     now: dt.datetime,
+    participant: Participant | None = None,
+    code: str | None = None,
     actor: str = "",
     source: str | None = None,
 ) -> CheckInResult:
-    """Check a member in once; repeats are harmless and keep the first time."""
+    """Check a member in once, given or found by personal code; repeats are harmless and keep
+    the first time. A code that is no current member's is logged as a failed attempt."""
     if session.state != SessionState.LIVE:
         return CheckInResult(Outcome.CLOSED, participant)
+    if participant is None:
+        from facilitator.program.roster import find_member_by_code
+
+        assert code is not None
+        participant = find_member_by_code(db, group, code)
+        if participant is None:
+            record_failed_attempt(
+                db, session=session, code=code, method=method, now=now, source=source
+            )
+            return CheckInResult(Outcome.UNKNOWN)
     assert participant.id is not None
     ensure_rows(db, session.id, [participant.id])
     status = arrival_status(group, session, now)
@@ -150,38 +162,6 @@ def check_in(
     )
     db.flush()
     return CheckInResult(outcome, participant, row)
-
-
-def check_in_by_code(
-    db: Session,
-    *,
-    group: Group,
-    session: GroupSession,
-    code: str,
-    method: Method,
-    now: dt.datetime,
-    actor: str = "",
-    source: str | None = None,
-) -> CheckInResult:
-    """Check in the group member whose personal code this is; log the attempt if nobody's."""
-    from facilitator.program.roster import find_member_by_code
-
-    if session.state != SessionState.LIVE:
-        return CheckInResult(Outcome.CLOSED)
-    participant = find_member_by_code(db, group, code)
-    if participant is None:
-        record_failed_attempt(db, session=session, code=code, method=method, now=now, source=source)
-        return CheckInResult(Outcome.UNKNOWN)
-    return check_in(
-        db,
-        group=group,
-        session=session,
-        participant=participant,
-        method=method,
-        now=now,
-        actor=actor,
-        source=source,
-    )
 
 
 def record_failed_attempt(

@@ -202,7 +202,7 @@ class LiveSession:
     ) -> att.CheckInResult:
         """Check in by personal code (typed, scanned or from a phone)."""
         return self._act(
-            lambda db, group, session, now: att.check_in_by_code(
+            lambda db, group, session, now: att.check_in(
                 db,
                 group=group,
                 session=session,
