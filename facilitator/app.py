@@ -34,6 +34,9 @@ class FacilitatorApp(App[None]):
         self._first_screen = first_screen
         self.error: UserError | None = None
         """Why the app gave up (e.g. the passphrase was not given); the CLI prints it."""
+        self.keyboard_user = ""
+        """The person at the keyboard (name and credentials): the default facilitator of a
+        session started here and the actor of every audit event made here."""
 
     def on_mount(self) -> None:
         self.push_screen(self._first_screen())

@@ -80,7 +80,7 @@ def sessions(
     from facilitator.common.files import atomic_output
     from facilitator.common.timeutil import parse_date, utcnow
     from facilitator.exchange.export import ExportFilter, export_sessions
-    from facilitator.session.lifecycle import default_facilitator
+    from facilitator.program.staff import actor
 
     filt = ExportFilter(
         group=group,
@@ -92,10 +92,10 @@ def sessions(
         "fmt": fmt.value,
         "filt": filt,
         "bom": bom,
-        "actor": default_facilitator(),
         "now": utcnow(),
     }
     with state(ctx).database().session() as db:
+        options["actor"] = actor(db)
         if out is not None:
             with atomic_output(out, option="--out: ") as stream:
                 count = export_sessions(db, stream, **options)  # type: ignore[arg-type]
@@ -141,7 +141,7 @@ def audit_trail(
 
     from facilitator.common.files import atomic_output
     from facilitator.common.timeutil import UTC, parse_date, utcnow
-    from facilitator.session.lifecycle import default_facilitator
+    from facilitator.program.staff import actor
     from facilitator.store.audit import audit, audit_lines, write_audit
 
     since = until = None
@@ -161,7 +161,7 @@ def audit_trail(
         audit(
             db,
             "export.audit",
-            actor=default_facilitator(),
+            actor=actor(db),
             at=utcnow(),
             format=fmt.value,
             **{"from": date_from},

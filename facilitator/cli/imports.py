@@ -24,10 +24,10 @@ def sessions(
 ) -> None:
     """Load sessions: idempotent by session id, all or nothing, every problem reported."""
     from facilitator.exchange.importer import import_sessions
-    from facilitator.session.lifecycle import default_facilitator
+    from facilitator.program.staff import actor
 
     with state(ctx).database().session() as db:
-        result = import_sessions(db, file, actor=default_facilitator())
+        result = import_sessions(db, file, actor=actor(db))
     typer.echo(f"Imported {result.imported} sessions ({result.skipped} already present)")
     for name, timezone in result.groups_created:
         typer.echo(

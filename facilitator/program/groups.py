@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitator.common.timeutil import machine_timezone, valid_timezone
+from facilitator.common.timeutil import machine_timezone, today_in, valid_timezone
 from facilitator.errors import UserError
-from facilitator.program.roster import clean_name
+from facilitator.program.roster import clean_name, current_on
 from facilitator.store.audit import audit
 from facilitator.store.models import NOTE_FORMATS, Group, Membership
 
@@ -37,6 +37,37 @@ class GroupSummary:
     members: int
 
 
+def _new_name(db: Session, raw: str, *, keep: Group | None = None) -> str:
+    """A clean group name that no other group has (case-insensitive), or a UserError."""
+    name = clean_name(raw)
+    if not name:
+        raise UserError("a group needs a name")
+    if len(name) > MAX_GROUP_NAME:
+        raise UserError(f"a group name is at most {MAX_GROUP_NAME} characters")
+    # Case-insensitive: `get_group` finds groups regardless of case, so 'evening iop' beside
+    # 'Evening IOP' would make one of them unreachable by a differently typed name.
+    clash = db.exec(select(Group).where(sa.func.lower(Group.name) == name.lower())).first()
+    if clash is not None and clash is not keep:
+        raise UserError(f"a group named {clash.name!r} already exists")
+    return name
+
+
+def _check_settings(group: Group) -> None:
+    """A UserError naming the first setting of `group` that is out of range."""
+    if not 0 < group.weekly_hours <= 40:
+        raise UserError(
+            f"--weekly-hours: {group.weekly_hours:g} must be more than 0 and at most 40"
+        )
+    if not 0 < group.daily_hours <= 12:
+        raise UserError(f"--daily-hours: {group.daily_hours:g} must be more than 0 and at most 12")
+    if not 0 <= group.late_after_minutes <= 240:
+        raise UserError(f"--late-after: {group.late_after_minutes} must be 0 to 240 minutes")
+    if group.note_format not in NOTE_FORMATS:
+        raise UserError(
+            f"note format {group.note_format!r} is not one of {', '.join(NOTE_FORMATS)}"
+        )
+
+
 def create_group(
     db: Session,
     *,
@@ -50,53 +81,95 @@ def create_group(
     actor: str = "",
 ) -> Group:
     """Create a group; its name must be new and its settings sensible."""
-    name = clean_name(name)
-    if not name:
-        raise UserError("a group needs a name")
-    if len(name) > MAX_GROUP_NAME:
-        raise UserError(f"a group name is at most {MAX_GROUP_NAME} characters")
-    # Case-insensitive: `get_group` finds groups regardless of case, so 'evening iop' beside
-    # 'Evening IOP' would make one of them unreachable by a differently typed name.
-    clash = db.exec(select(Group).where(sa.func.lower(Group.name) == name.lower())).first()
-    if clash is not None:
-        raise UserError(f"a group named {clash.name!r} already exists")
-    if not 0 < weekly_hours <= 40:
-        raise UserError(f"--weekly-hours: {weekly_hours:g} must be more than 0 and at most 40")
-    if not 0 < daily_hours <= 12:
-        raise UserError(f"--daily-hours: {daily_hours:g} must be more than 0 and at most 12")
-    if not 0 <= late_after_minutes <= 240:
-        raise UserError(f"--late-after: {late_after_minutes} must be 0 to 240 minutes")
-    if note_format not in NOTE_FORMATS:
-        raise UserError(f"note format {note_format!r} is not one of {', '.join(NOTE_FORMATS)}")
     group = Group(
-        name=name,
+        name=_new_name(db, name),
         weekly_hours=weekly_hours,
         daily_hours=daily_hours,
-        timezone=_timezone(timezone) if timezone and timezone.strip() else machine_timezone(),
         late_after_minutes=late_after_minutes,
         note_format=note_format,
         curriculum_id=curriculum_id,
     )
+    _check_settings(group)
+    group.timezone = _timezone(timezone) if timezone and timezone.strip() else machine_timezone()
     db.add(group)
     db.flush()
     audit(db, "group.create", actor=actor, group_id=group.id)
     return group
 
 
-def list_groups(db: Session) -> list[GroupSummary]:
-    """Every group with the number of members who have not left."""
-    members = (
-        select(Membership.group_id, sa.func.count(col(Membership.id)).label("n"))
-        .where(col(Membership.left).is_(None))
-        .group_by(col(Membership.group_id))
-        .subquery()
-    )
-    rows = db.exec(
-        select(Group, sa.func.coalesce(members.c.n, 0))
-        .outerjoin(members, members.c.group_id == Group.id)
-        .order_by(Group.name)
-    ).all()
-    return [GroupSummary(group=g, members=int(n)) for g, n in rows]
+EDITABLE = (
+    "name",
+    "timezone",
+    "weekly_hours",
+    "daily_hours",
+    "late_after_minutes",
+    "note_format",
+    "curriculum_id",
+)
+"""The settings `edit_group` changes."""
+
+
+def edit_group(db: Session, group: Group, *, actor: str = "", **changes: object) -> list[str]:
+    """Change some of `group`'s settings (keys of `EDITABLE`; None leaves one as it is).
+
+    Every value is checked before anything changes; returns the names of the settings that
+    changed, audited as `group.edit` (names of settings only, never values).
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValueError(f"not a group setting: {', '.join(unknown)}")
+    wanted = {key: value for key, value in changes.items() if value is not None}
+    if "name" in wanted:
+        wanted["name"] = _new_name(db, str(wanted["name"]), keep=group)
+    if "timezone" in wanted:
+        wanted["timezone"] = _timezone(str(wanted["timezone"]))
+    if wanted.get("curriculum_id") == "":
+        wanted["curriculum_id"] = None  # `--curriculum ""`: no default curriculum
+    trial = Group(**{**group.model_dump(include=set(EDITABLE)), **wanted})
+    _check_settings(trial)
+    changed = [key for key in EDITABLE if key in wanted and getattr(group, key) != wanted[key]]
+    for key in changed:
+        setattr(group, key, wanted[key])
+    if changed:
+        db.add(group)
+        audit(db, "group.edit", actor=actor, group_id=group.id, fields=changed)
+    return changed
+
+
+def set_archived(db: Session, group: Group, archived: bool, *, actor: str = "") -> bool:
+    """Archive or restore `group`; False when it already was. A live session stops archiving."""
+    from facilitator.store.models import GroupSession, SessionState
+
+    if group.archived == archived:
+        return False
+    if archived:
+        live = db.exec(
+            select(GroupSession).where(
+                GroupSession.group_id == group.id, GroupSession.state == SessionState.LIVE.value
+            )
+        ).first()
+        if live is not None:
+            raise UserError(f"{group.name} has a live session; end it before archiving the group")
+    group.archived = archived
+    db.add(group)
+    audit(db, "group.archive" if archived else "group.restore", actor=actor, group_id=group.id)
+    return True
+
+
+def list_groups(db: Session, *, include_archived: bool = False) -> list[GroupSummary]:
+    """Every group (archived ones only if asked) with its number of current members."""
+    query = select(Group)
+    if not include_archived:
+        query = query.where(sa.not_(col(Group.archived)))
+    summaries = []
+    for group in db.exec(query.order_by(Group.name)).all():
+        count = db.exec(
+            select(sa.func.count(sa.distinct(col(Membership.participant_id)))).where(
+                Membership.group_id == group.id, current_on(today_in(group.timezone))
+            )
+        ).one()
+        summaries.append(GroupSummary(group=group, members=int(count)))
+    return summaries
 
 
 def get_group(db: Session, name: str) -> Group:

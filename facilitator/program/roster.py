@@ -1,10 +1,15 @@
-"""Group membership: who is in a group, walk-ins added one by one, look-up by personal code."""
+"""Group membership: who is in a group on a day, members added one by one, look-up by code.
+
+A membership is a period (`joined` to the last day `left`, inclusive); a readmitted member has
+several. A member is *current* on a day when a period of theirs has not ended before it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitator.common.text import one_line
@@ -34,17 +39,30 @@ def clean_name(raw: str) -> str:
     return one_line(raw)
 
 
-def members(db: Session, group: Group, *, include_left: bool = False) -> list[Member]:
-    """The group's members, by name."""
+def current_on(day: dt.date) -> sa.ColumnElement[bool]:
+    """The condition that a membership period has not ended before `day`."""
+    return sa.or_(col(Membership.left).is_(None), col(Membership.left) >= day)
+
+
+def members(
+    db: Session, group: Group, *, include_left: bool = False, on: dt.date | None = None
+) -> list[Member]:
+    """The group's members on `on` (default today in the group's zone), by name, each once
+    with their latest period; `include_left` adds those whose last period has ended."""
     query = (
         select(Participant, Membership)
         .join(Membership, col(Membership.participant_id) == Participant.id)
         .where(Membership.group_id == group.id)
     )
     if not include_left:
-        query = query.where(col(Membership.left).is_(None))
-    rows = db.exec(query.order_by(Participant.name)).all()
-    return [Member(participant=p, membership=m) for p, m in rows]
+        query = query.where(current_on(on or today_in(group.timezone)))
+    rows = db.exec(
+        query.order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
+    ).all()
+    latest: dict[int | None, Member] = {}
+    for participant, membership in rows:
+        latest[participant.id] = Member(participant=participant, membership=membership)
+    return list(latest.values())
 
 
 def taken_codes(db: Session) -> set[str]:
@@ -71,7 +89,7 @@ def find_member_by_code(db: Session, group: Group, code: str) -> Participant | N
         .where(
             Participant.code == wanted,
             Membership.group_id == group.id,
-            col(Membership.left).is_(None),
+            current_on(today_in(group.timezone)),
         )
     ).first()
 

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from dataclasses import dataclass
 
 import pendulum
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from facilitator.curriculum.model import Curriculum, Topic
 from facilitator.errors import UserError
 from facilitator.program.roster import members
+from facilitator.program.staff import actor
 from facilitator.session.agenda import Agenda
 from facilitator.session.attendance import ensure_rows, service_minutes
 from facilitator.store.audit import audit
-from facilitator.store.models import AgendaRun, Attendance, Break, Group, GroupSession, SessionState
-
-
-def default_facilitator() -> str:
-    """The logged-in user's name, as a default facilitator."""
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""
+from facilitator.store.models import (
+    AgendaRun,
+    Attendance,
+    Break,
+    Group,
+    GroupSession,
+    Note,
+    SessionState,
+    Status,
+)
 
 
 def live_session(db: Session, group: Group) -> GroupSession | None:
@@ -40,7 +42,9 @@ def last_session(
     db: Session, group: Group, curriculum_id: str | None = None
 ) -> GroupSession | None:
     """The group's most recent session (on that curriculum, if given)."""
-    query = select(GroupSession).where(GroupSession.group_id == group.id)
+    query = select(GroupSession).where(
+        GroupSession.group_id == group.id, GroupSession.state != SessionState.VOID.value
+    )
     if curriculum_id is not None:
         query = query.where(GroupSession.curriculum_id == curriculum_id)
     return db.exec(query.order_by(col(GroupSession.started_at).desc())).first()
@@ -103,7 +107,8 @@ def start_session(
     for brk in agenda.breaks:
         brk.session_id = session.id
         db.add(brk)
-    ensure_rows(db, session.id, [m.membership.participant_id for m in members(db, group)])
+    on_the_day = members(db, group, on=session.local_date)
+    ensure_rows(db, session.id, [m.membership.participant_id for m in on_the_day])
     audit(db, "session.start", session_id=session.id, actor=facilitator, at=now, topic=topic.id)
     db.flush()
     return session
@@ -111,7 +116,7 @@ def start_session(
 
 def end_session(db: Session, *, session: GroupSession, now: dt.datetime, actor: str = "") -> None:
     """End the session: close the running item and break, absent for all not checked in, minutes."""
-    if session.state == SessionState.ENDED:
+    if session.state != SessionState.LIVE:
         return
     items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
     breaks = db.exec(select(Break).where(Break.session_id == session.id)).all()
@@ -180,7 +185,66 @@ def start_or_resume(
         group=group,
         curriculum=chosen,
         topic=chosen_topic,
-        facilitator=facilitator or default_facilitator(),
+        facilitator=actor(db, facilitator),
         now=now,
     )
     return Opened(session.id, resumed=False)
+
+
+def has_records(db: Session, session: GroupSession) -> bool:
+    """True once anything was recorded: a check-in, a status set by hand, or a note."""
+    marked = db.exec(
+        select(Attendance.id).where(
+            Attendance.session_id == session.id,
+            sa.or_(
+                col(Attendance.checked_in_at).is_not(None),
+                Attendance.status != Status.ABSENT.value,
+            ),
+        )
+    ).first()
+    if marked is not None:
+        return True
+    written = db.exec(
+        select(Note.id).where(Note.session_id == session.id, sa.func.trim(Note.text) != "")
+    ).first()
+    return written is not None
+
+
+def discard_session(db: Session, *, session: GroupSession, actor: str) -> None:
+    """Delete a session started by mistake, with nothing recorded in it (audited)."""
+    if has_records(db, session):
+        raise UserError(
+            "this session has check-ins or notes: it cannot be discarded; void it with a reason"
+        )
+    for table in (AgendaRun, Break, Attendance, Note):
+        db.exec(sa.delete(table).where(col(table.session_id) == session.id))  # type: ignore[call-overload]
+    audit(db, "session.discard", session_id=session.id, actor=actor, topic=session.topic_id)
+    db.delete(session)
+    db.flush()
+
+
+def void_session(
+    db: Session, *, session: GroupSession, reason: str, now: dt.datetime, actor: str
+) -> None:
+    """Mark a session held by mistake void: kept, but in no report, streak or export."""
+    from facilitator.common.text import one_line
+
+    why = one_line(reason)
+    if not why:
+        raise UserError("voiding a session needs a reason")
+    if session.signed_at is not None:
+        raise UserError("this session is signed: correct it with an addendum instead")
+    if session.state == SessionState.VOID:
+        raise UserError("this session is void already")
+    if session.state == SessionState.LIVE:
+        items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
+        breaks = db.exec(select(Break).where(Break.session_id == session.id)).all()
+        Agenda(items, breaks, session.started_at).finish(now)
+        for record in [*items, *breaks]:
+            db.add(record)
+        session.ended_at = now
+    session.state = SessionState.VOID.value
+    session.void_reason = why
+    db.add(session)
+    audit(db, "session.void", session_id=session.id, actor=actor, at=now)
+    db.flush()

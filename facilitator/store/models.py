@@ -97,10 +97,22 @@ class Method(enum.StrEnum):
 
 
 class SessionState(enum.StrEnum):
-    """A session is live until it is ended."""
+    """A session is live until it is ended; one started by mistake can be voided (kept, but
+    in no report, streak or export of sessions held)."""
 
     LIVE = "live"
     ENDED = "ended"
+    VOID = "void"
+
+
+class LeaveReason(enum.StrEnum):
+    """Why a member's period in a group ended."""
+
+    COMPLETED = "completed"
+    TRANSFERRED = "transferred"
+    REFERRED = "referred"
+    LEFT = "left"
+    OTHER = "other"
 
 
 NOTE_FORMATS: dict[str, tuple[str, ...]] = {
@@ -124,6 +136,8 @@ class Group(SQLModel, table=True):
     late_after_minutes: int = 10
     note_format: str = "DAP"
     curriculum_id: str | None = None
+    archived: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Hidden from the home screen and `group list`; its records stay."""
     created_at: dt.datetime = _when(default_factory=utcnow)
 
 
@@ -153,16 +167,28 @@ class Participant(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    """A participant's membership of a group, from joining to leaving (rolling admission)."""
+    """One period of a participant's membership of a group, from `joined` to their last day
+    `left` (inclusive; None while a member). A readmitted member has a new period; earlier ones
+    stay. At most one open period per member, by a partial unique index."""
 
     __tablename__ = "memberships"
-    __table_args__ = (sa.UniqueConstraint("group_id", "participant_id"),)
+    __table_args__ = (
+        sa.Index(
+            "uq_memberships_one_open_period",
+            "group_id",
+            "participant_id",
+            unique=True,
+            sqlite_where=sa.text('"left" IS NULL'),
+            postgresql_where=sa.text('"left" IS NULL'),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="groups.id", index=True)
     participant_id: int = Field(foreign_key="participants.id", index=True)
     joined: dt.date
     left: dt.date | None = None
+    reason: LeaveReason | None = Field(default=None, sa_type=EnumText(LeaveReason))
 
 
 class GroupSession(SQLModel, table=True):
@@ -199,6 +225,7 @@ class GroupSession(SQLModel, table=True):
     local_date: dt.date = Field(index=True)
     signed_by: str | None = None
     signed_at: dt.datetime | None = _when(default=None)
+    void_reason: str | None = None
 
 
 class AgendaRun(SQLModel, table=True):
@@ -306,3 +333,12 @@ class AuditEvent(SQLModel, table=True):
     session_id: str | None = Field(default=None, index=True)
     participant_id: int | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Setting(SQLModel, table=True):
+    """A setting of this database, by key (e.g. the name of the person at the keyboard)."""
+
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True)
+    value: str
