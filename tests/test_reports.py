@@ -66,6 +66,10 @@ CONTRACT_FIELDS = {
     "days_below_daily_minimum": int,
     "weeks_below_minimum": int,
     "consecutive_absences": int,
+    # Section 8: the member's latest period.
+    "joined": str,
+    "left": (str, type(None)),
+    "reason": (str, type(None)),
 }
 
 D = dt.date.fromisoformat
@@ -256,6 +260,7 @@ def test_whole_program_default_range(program: Program) -> None:
         "name": "Avery Quinn", "external_id": "A-100", "sessions": 7, "present": 7, "late": 0,
         "excused": 0, "absent": 0, "left_early": 0, "hours": 21.0, "days_below_daily_minimum": 0,
         "weeks_below_minimum": 1, "consecutive_absences": 0,
+        "joined": "2026-11-02", "left": None, "reason": None,
     }  # fmt: skip
     # Blake: left early (105 min), present (180), late (165), absent, excused, absent; left on
     # 2026-11-15, so not due on 11-16. Absent, excused, absent makes a streak of 2.
@@ -263,18 +268,21 @@ def test_whole_program_default_range(program: Program) -> None:
         "name": "Blake Moreno", "external_id": None, "sessions": 6, "present": 1, "late": 1,
         "excused": 1, "absent": 2, "left_early": 1, "hours": 7.5, "days_below_daily_minimum": 2,
         "weeks_below_minimum": 2, "consecutive_absences": 2,
+        "joined": "2026-11-02", "left": "2026-11-15", "reason": None,
     }  # fmt: skip
     # Casey joined on Tuesday of week 46: only the three sessions since count; 6 h then 3 h.
     assert rows["Casey Lindqvist"] == {
         "name": "Casey Lindqvist", "external_id": "C-300", "sessions": 3, "present": 3, "late": 0,
         "excused": 0, "absent": 0, "left_early": 0, "hours": 9.0, "days_below_daily_minimum": 0,
         "weeks_below_minimum": 2, "consecutive_absences": 0,
+        "joined": "2026-11-10", "left": None, "reason": None,
     }  # fmt: skip
     # Devon has no attendance rows: absent from all seven; three weeks with nothing.
     assert rows["Devon O'Hara"] == {
         "name": "Devon O'Hara", "external_id": None, "sessions": 7, "present": 0, "late": 0,
         "excused": 0, "absent": 7, "left_early": 0, "hours": 0.0, "days_below_daily_minimum": 0,
         "weeks_below_minimum": 3, "consecutive_absences": 7,
+        "joined": "2026-11-02", "left": None, "reason": None,
     }  # fmt: skip
 
 
@@ -351,7 +359,10 @@ def test_csv_rows(program: Program) -> None:
     output.write_csv(report_of(program), buffer)
     rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert rows[0] == list(CONTRACT_FIELDS)
-    assert rows[2] == ["Blake Moreno", "", "6", "1", "1", "1", "2", "1", "7.50", "2", "2", "2"]
+    assert rows[2] == [
+        "Blake Moreno", "", "6", "1", "1", "1", "2", "1", "7.50", "2", "2", "2",
+        "2026-11-02", "2026-11-15", "",
+    ]  # fmt: skip
 
 
 def test_weekly_hours_and_topics(program: Program) -> None:
@@ -380,14 +391,14 @@ def test_outreach_lists_streaks_and_last_week_below_minimum(program: Program) ->
     with program.database.session() as db:
         group = get_group(db, "Evening Path")
         items = outreach_.outreach(report, db, group, today=TODAY)
-    # Last complete week: 2026-11-09..15 (week 46). Avery had 9 h there.
+    # Last complete week: 2026-11-09..15 (week 46). Avery had 9 h there. Blake's last day was
+    # 2026-11-15: discharged members are not listed, however their record reads.
     found = {i.name: (i.consecutive_absences, i.last_week_hours, len(i.reasons)) for i in items}
     assert found == {
-        "Blake Moreno": (2, 0.0, 2),
         "Casey Lindqvist": (0, 6.0, 1),
         "Devon O'Hara": (7, 0.0, 2),
     }
-    assert "2026-W46" in items[1].reasons[0]
+    assert "2026-W46" in items[0].reasons[0]
 
 
 # --- fresh databases for special cases -----------------------------------------------------------
@@ -523,7 +534,10 @@ def test_cli_csv(program: Program) -> None:
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == list(CONTRACT_FIELDS)
     assert [r[0] for r in rows[1:]] == ["Avery Quinn", "Blake Moreno", "Devon O'Hara"]
-    assert rows[1] == ["Avery Quinn", "A-100", "3", "3", "0", "0", "0", "0", "9.00", "0", "0", "0"]
+    assert rows[1] == [
+        "Avery Quinn", "A-100", "3", "3", "0", "0", "0", "0", "9.00", "0", "0", "0",
+        "2026-11-02", "", "",
+    ]  # fmt: skip
 
 
 def test_cli_table(program: Program) -> None:

@@ -386,7 +386,7 @@ def test_two_rows_for_one_existing_member_are_refused(
         ("nmae,code", "unknown column 'nmae' (did you mean 'name'?)"),
         ("name,External ID", "unknown column 'external id' (did you mean 'external_id'?)"),
         ("name,joined_on", "unknown column 'joined_on' (did you mean 'joined'?)"),
-        ("name,phone", "unknown column 'phone' (columns: name, code, external_id, joined)"),
+        ("name,phone", "unknown column 'phone' (columns: name, code, external_id, joined, left)"),
         ("name;code", "columns must be separated by commas"),
         ("name,code,name", "column 'name' appears twice"),
     ],

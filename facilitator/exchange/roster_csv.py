@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facilitator.common.files import not_empty, read_bytes
 from facilitator.common.timeutil import today_in
@@ -22,9 +22,9 @@ from facilitator.errors import ManyErrors, UserError
 from facilitator.program import codes
 from facilitator.program.roster import MAX_NAME, clean_name, members
 from facilitator.store.audit import audit
-from facilitator.store.models import Group, Membership, Participant
+from facilitator.store.models import Group, LeaveReason, Membership, Participant
 
-COLUMNS = ("name", "code", "external_id", "joined")
+COLUMNS = ("name", "code", "external_id", "joined", "left")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
 """A roster is a group's members (a dozen or so): a file far longer is a mistake, refused fast."""
@@ -49,6 +49,8 @@ class _Row:
     code: str | None
     external_id: str | None
     joined: dt.date | None
+    left: dt.date | None = None
+    """The member's last day: imported as discharged."""
 
 
 @dataclass
@@ -158,18 +160,27 @@ def _check_record(
             )
         else:
             seen.names.setdefault(name.casefold(), (line, external_id))
-    joined = None
-    if record.get("joined"):
-        try:
-            # 3.11's fromisoformat also takes `20260105` and `2026-W02-1`: insist on the form.
-            if not _DATE.match(record["joined"]):
-                raise ValueError(record["joined"])
-            joined = dt.date.fromisoformat(record["joined"])
-        except ValueError:
-            problems.append(f"{at}: joined {record['joined']!r} is not a date (use YYYY-MM-DD)")
+    joined, left = (_date(record, key, at, problems) for key in ("joined", "left"))
+    if joined is not None and left is not None and left < joined:
+        problems.append(f"{at}: left {left.isoformat()} is before joined {joined.isoformat()}")
     if problems:
         return None, problems
-    return _Row(line, name, code, external_id, joined), []
+    return _Row(line, name, code, external_id, joined, left), []
+
+
+def _date(record: dict[str, str], key: str, at: str, problems: list[str]) -> dt.date | None:
+    """The row's `key` column as a date (None when empty); a bad one joins `problems`."""
+    text = record.get(key)
+    if not text:
+        return None
+    # 3.11's fromisoformat also takes `20260105` and `2026-W02-1`: insist on the form.
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    problems.append(f"{at}: {key} {text!r} is not a date (use YYYY-MM-DD)")
+    return None
 
 
 def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
@@ -231,7 +242,9 @@ def _plan(
 
     A problem found here (two rows for one member, a code someone else has) joins `problems`.
     """
-    current = {m.participant.name.casefold(): m for m in members(db, group, include_left=True)}
+    group_members = members(db, group, include_left=True)
+    current = {m.participant.name.casefold(): m for m in group_members}
+    in_group = {m.participant.code: m.participant for m in group_members}
     everyone = db.exec(select(Participant)).all()
     by_code = {p.code: p for p in everyone}
     by_external_id = {p.external_id: p for p in everyone if p.external_id}
@@ -241,6 +254,9 @@ def _plan(
         target: Participant | None = None
         if row.external_id:
             target = by_external_id.get(row.external_id)
+        if target is None and row.code is not None:
+            # A member's own code names them: a corrected name updates the same person.
+            target = in_group.get(row.code)
         if target is None and row.name.casefold() in current:
             found = current[row.name.casefold()].participant
             if not (row.external_id and found.external_id and found.external_id != row.external_id):
@@ -263,7 +279,8 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
     """Add or update the group's members from a CSV file; any bad row imports nothing.
 
     A row updates the participant with its `external_id`, else the group's member with its
-    name (case-insensitive); otherwise it adds a new participant. Existing codes are kept
+    code, else the one with its name (case-insensitive); otherwise it adds a new participant.
+    A row with `left` imports that member as discharged on that day. Existing codes are kept
     unless the row gives one. Every problem is raised at once, sorted by line, as ManyErrors.
     """
     rows, problems = _read_rows(path)
@@ -295,28 +312,35 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
             db.add(target)
             result.updated += 1
             action = "member.import.update"
-        _join(db, group, target, row.joined)
+        _join(db, group, target, row.joined, row.left)
         audit(db, action, participant_id=target.id, actor=actor, group_id=group.id)
         result.names.append(row.name)
     db.flush()
     return result
 
 
-def _join(db: Session, group: Group, participant: Participant, joined: dt.date | None) -> None:
-    """Make `participant` a current member of `group` (back again if they had left)."""
-    membership = db.exec(
-        select(Membership).where(
-            Membership.group_id == group.id, Membership.participant_id == participant.id
-        )
+def _join(
+    db: Session,
+    group: Group,
+    participant: Participant,
+    joined: dt.date | None,
+    left: dt.date | None,
+) -> None:
+    """Make `participant` a member of `group` from `joined` (to `left`, if given).
+
+    A member whose last period has ended comes back with a new period when the row's join date
+    (or today) is after their last day; otherwise the file corrects the latest period.
+    """
+    latest = db.exec(
+        select(Membership)
+        .where(Membership.group_id == group.id, Membership.participant_id == participant.id)
+        .order_by(col(Membership.joined).desc())
     ).first()
-    if membership is None:
-        membership = Membership(
-            group_id=group.id,
-            participant_id=participant.id,
-            joined=joined or today_in(group.timezone),
-        )
-    else:
-        membership.left = None
-        if joined:
-            membership.joined = joined
-    db.add(membership)
+    start = joined or today_in(group.timezone)
+    if latest is None or (latest.left is not None and start > latest.left):
+        latest = Membership(group_id=group.id, participant_id=participant.id, joined=start)  # type: ignore[arg-type]
+    elif joined:
+        latest.joined = joined
+    latest.left = left
+    latest.reason = LeaveReason.COMPLETED if left is not None else None
+    db.add(latest)

@@ -33,7 +33,8 @@ from facilitator.store.models import Group, GroupSession, Membership, Participan
 
 @dataclass(frozen=True)
 class ParticipantAttendance:
-    """One member's figures: exactly the fields of CONTRACT section 6, in order."""
+    """One member's figures: the fields of CONTRACT section 6 in order, then the member's
+    latest period (section 8)."""
 
     name: str
     external_id: str | None
@@ -47,6 +48,11 @@ class ParticipantAttendance:
     days_below_daily_minimum: int
     weeks_below_minimum: int
     consecutive_absences: int
+    joined: dt.date
+    left: dt.date | None = None
+    """The last day of the latest period; None while a member."""
+    reason: str | None = None
+    """Why the latest period ended; None while a member."""
 
 
 @dataclass(frozen=True)
@@ -136,15 +142,19 @@ def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) ->
 
 def _memberships(
     db: Session, group_id: int, date_from: dt.date, date_to: dt.date
-) -> list[tuple[Participant, Membership]]:
-    """Members whose membership overlaps the range, by name."""
+) -> list[tuple[Participant, list[Membership]]]:
+    """Members with a period overlapping the range, by name, each with those periods (oldest
+    first)."""
     rows = db.exec(
         select(Participant, Membership)
         .join(Membership, col(Membership.participant_id) == col(Participant.id))
         .where(Membership.group_id == group_id, member_between(date_from, date_to))
-        .order_by(col(Participant.name), col(Participant.id))
+        .order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
     ).all()
-    return [(p, m) for p, m in rows]
+    grouped: dict[int | None, tuple[Participant, list[Membership]]] = {}
+    for participant, membership in rows:
+        grouped.setdefault(participant.id, (participant, []))[1].append(membership)
+    return list(grouped.values())
 
 
 def default_range(
@@ -200,21 +210,23 @@ def attendance_report(
     per_day = daily(db, group.id, start, end)
     participants: list[ParticipantAttendance] = []
     ids: list[int] = []
-    for participant, membership in _memberships(db, group.id, start, end):
+    for participant, spans in _memberships(db, group.id, start, end):
         assert participant.id is not None
         total = totals.get(participant.id, _Totals(0, 0, 0, 0, 0, 0, 0.0, 0))
         days = per_day.get(participant.id, {})
         days_below = sum(
             1 for d in days.values() if d.attended and below(d.minutes, group.daily_hours)
         )
-        first = max(start, membership.joined)
-        last = min(end, today, membership.left or end)
+        member_weeks = {
+            monday
+            for span in spans
+            for monday in weeks(max(start, span.joined), min(end, today, span.left or end))
+        }
         per_week = week_minutes(days)
         weeks_below = sum(
-            1
-            for monday in weeks(first, last)
-            if below(per_week.get(monday, 0.0), group.weekly_hours)
+            1 for monday in member_weeks if below(per_week.get(monday, 0.0), group.weekly_hours)
         )
+        latest = spans[-1]
         participants.append(
             ParticipantAttendance(
                 name=participant.name,
@@ -229,6 +241,9 @@ def attendance_report(
                 days_below_daily_minimum=days_below,
                 weeks_below_minimum=weeks_below,
                 consecutive_absences=total.streak,
+                joined=latest.joined,
+                left=latest.left,
+                reason=latest.reason.value if latest.reason else None,
             )
         )
         ids.append(participant.id)

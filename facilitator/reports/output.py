@@ -14,8 +14,12 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ParticipantAttendance))
 
 
 def participant_json(row: ParticipantAttendance) -> dict[str, Any]:
-    """One participant as in CONTRACT section 6."""
-    return {name: getattr(row, name) for name in FIELDS}
+    """One participant as in CONTRACT sections 6 and 8 (dates as YYYY-MM-DD)."""
+    values = {name: getattr(row, name) for name in FIELDS}
+    for name in ("joined", "left"):
+        if values[name] is not None:
+            values[name] = values[name].isoformat()
+    return values
 
 
 def to_json(report: AttendanceReport) -> dict[str, Any]:
@@ -33,7 +37,8 @@ def csv_rows(report: AttendanceReport) -> list[list[str]]:
     rows = [list(FIELDS)]
     for p in report.participants:
         values = participant_json(p)
-        values["external_id"] = p.external_id or ""
+        for empty in ("external_id", "left", "reason"):
+            values[empty] = values[empty] or ""
         values["hours"] = f"{p.hours:.2f}"
         rows.append([safe_cell(values[name]) for name in FIELDS])
     return rows

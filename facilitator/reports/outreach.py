@@ -43,7 +43,8 @@ def outreach(
     """Members with `min_absences`+ absences in a row, or below the weekly minimum last week.
 
     "Last week" is the latest complete ISO week within the report's range; a member counts for it
-    if they were a member at some point in it (as for `weeks_below_minimum`).
+    if they were a member at some point in it (as for `weeks_below_minimum`). A member whose last
+    day is before today is not listed: there is no one to reach out to in this group.
     """
     assert group.id is not None
     today = today or today_in(group.timezone)
@@ -63,6 +64,8 @@ def outreach(
         )
     items = []
     for pid, row in report.rows():
+        if row.left is not None and row.left < today:
+            continue
         reasons = []
         if row.consecutive_absences >= min_absences:
             reasons.append(f"{row.consecutive_absences} absences in a row")
