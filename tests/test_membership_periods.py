@@ -250,3 +250,18 @@ def test_roster_csv_corrects_a_name_by_code_and_imports_discharged_members(
         f"{bad}:2: left 2026-11-02 is before joined 2026-11-09",
         f"{bad}:3: left '2026-13-40' is not a date (use YYYY-MM-DD)",
     ]
+
+
+def test_an_external_id_from_another_group_adds_the_same_person(harbor: Database) -> None:
+    with harbor.session() as db:
+        morning = create_group(db, name="Morning Skills", timezone="America/Chicago")
+        first = add_member(db, morning, name="Emery Zhou", external_id="MRN-9")
+        again = add_member(db, get_group(db, GROUP), name="emery zhou", external_id="MRN-9")
+        assert (again.participant.id, again.participant.code) == (
+            first.participant.id,
+            first.participant.code,
+        )
+        with pytest.raises(UserError, match="is a member of Harbor Path already"):
+            add_member(db, get_group(db, GROUP), name="Emery Zhou", external_id="MRN-9")
+        with pytest.raises(UserError, match="external id 'MRN-9' is Emery Zhou's"):
+            add_member(db, create_group(db, name="Family"), name="Finn Ode", external_id="MRN-9")

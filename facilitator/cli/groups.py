@@ -1,4 +1,7 @@
-"""`facilitator group add|list`."""
+"""`facilitator group add|edit|archive|restore|list`.
+
+Every change is recorded with the person at the keyboard as its actor.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,24 @@ from typing import Annotated
 
 import typer
 
-from facilitator.cli.context import state
+from facilitator.cli.context import GroupArg, state
 
-group_app = typer.Typer(help="Create and list groups.", no_args_is_help=True)
+group_app = typer.Typer(
+    help="Create, change, archive, restore and list groups.", no_args_is_help=True
+)
+
+
+def _check_curriculum(curriculum_id: str | None) -> None:
+    """A UserError naming the installed curricula when `curriculum_id` is none of them."""
+    if not curriculum_id:
+        return
+    from facilitator.curriculum.catalog import discover
+    from facilitator.errors import UserError
+
+    installed = discover().curricula
+    if curriculum_id not in installed:
+        known = ", ".join(sorted(installed)) or "none installed"
+        raise UserError(f"--curriculum: unknown curriculum {curriculum_id!r} (installed: {known})")
 
 
 @group_app.command("add")
@@ -40,7 +58,9 @@ def add(
 ) -> None:
     """Create a group."""
     from facilitator.program.groups import create_group
+    from facilitator.program.staff import actor
 
+    _check_curriculum(curriculum)
     with state(ctx).database().session() as db:
         group = create_group(
             db,
@@ -51,6 +71,7 @@ def add(
             note_format=note_format.strip().upper(),
             late_after_minutes=late_after,
             curriculum_id=curriculum,
+            actor=actor(db),
         )
         typer.echo(
             f"Created group {group.name!r}: {group.weekly_hours:g} h/week, "
@@ -58,8 +79,117 @@ def add(
         )
 
 
+SHOWN = {
+    "name": "name",
+    "timezone": "time zone",
+    "weekly_hours": "weekly hours",
+    "daily_hours": "daily hours",
+    "late_after_minutes": "late-after",
+    "note_format": "note format",
+    "curriculum_id": "curriculum",
+}
+"""How `group edit` names each setting it changed."""
+
+
+@group_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    group: GroupArg,
+    name: Annotated[str | None, typer.Option("--name", metavar="NEW", help="A new name.")] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", metavar="TZ", help="IANA time zone.")
+    ] = None,
+    weekly_hours: Annotated[
+        float | None,
+        typer.Option("--weekly-hours", metavar="H", help="IOP minimum service hours a week."),
+    ] = None,
+    daily_hours: Annotated[
+        float | None,
+        typer.Option("--daily-hours", metavar="H", help="Minimum service hours a day."),
+    ] = None,
+    late_after: Annotated[
+        int | None,
+        typer.Option(
+            "--late-after",
+            metavar="MIN",
+            help="Minutes after the start when a check-in counts as late.",
+        ),
+    ] = None,
+    note_format: Annotated[
+        str | None,
+        typer.Option("--note-format", help="Progress note format: DAP, BIRP, GIRP or SOAP."),
+    ] = None,
+    curriculum: Annotated[
+        str | None,
+        typer.Option("--curriculum", metavar="ID", help="Default curriculum id ('' for none)."),
+    ] = None,
+) -> None:
+    """Change a group's settings; the ones not given stay as they are."""
+    from facilitator.errors import UserError
+    from facilitator.program.groups import edit_group, get_group
+    from facilitator.program.staff import actor
+
+    changes = {
+        "name": name,
+        "timezone": timezone,
+        "weekly_hours": weekly_hours,
+        "daily_hours": daily_hours,
+        "late_after_minutes": late_after,
+        "note_format": note_format.strip().upper() if note_format is not None else None,
+        "curriculum_id": curriculum.strip() if curriculum is not None else None,
+    }
+    if all(value is None for value in changes.values()):
+        raise UserError(
+            "group edit: nothing to change (give --name, --timezone, --weekly-hours, "
+            "--daily-hours, --late-after, --note-format or --curriculum)"
+        )
+    _check_curriculum(changes["curriculum_id"])  # type: ignore[arg-type]
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        changed = edit_group(db, target, actor=actor(db), **changes)
+        shown = target.name
+    if not changed:
+        typer.echo(f"Nothing changed: {shown!r} already has those settings.")
+        return
+    typer.echo(f"Changed {shown!r}: {', '.join(SHOWN[key] for key in changed)}.")
+
+
+@group_app.command("archive")
+def archive(ctx: typer.Context, group: GroupArg) -> None:
+    """Hide a group from the home screen and `group list`; its records stay."""
+    from facilitator.program.groups import get_group, set_archived
+    from facilitator.program.staff import actor
+
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        done = set_archived(db, target, True, actor=actor(db))
+        shown = target.name
+    if not done:
+        typer.echo(f"{shown!r} is archived already.")
+        return
+    typer.echo(f"Archived {shown!r}: its records stay; `facilitator group restore` brings it back.")
+
+
+@group_app.command("restore")
+def restore(ctx: typer.Context, group: GroupArg) -> None:
+    """Bring an archived group back to the home screen and `group list`."""
+    from facilitator.program.groups import get_group, set_archived
+    from facilitator.program.staff import actor
+
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        done = set_archived(db, target, False, actor=actor(db))
+        shown = target.name
+    typer.echo(f"Restored {shown!r}." if done else f"{shown!r} is not archived.")
+
+
 @group_app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(
+    ctx: typer.Context,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list archived groups, marked as such.")
+    ] = False,
+) -> None:
     """Groups with their member counts."""
     from rich.console import Console
     from rich.table import Table
@@ -68,24 +198,37 @@ def list_(ctx: typer.Context) -> None:
     from facilitator.program.groups import list_groups
 
     with state(ctx).database().session() as db:
-        summaries = list_groups(db)
+        summaries = list_groups(db, include_archived=True)
+    archived = [s for s in summaries if s.group.archived]
+    if not show_all:
+        summaries = [s for s in summaries if not s.group.archived]
     if not summaries:
-        typer.echo("No groups yet. Create one with: facilitator group add NAME")
+        if archived:
+            typer.echo(
+                f"No active groups ({len(archived)} archived: --all lists them; "
+                "facilitator group restore GROUP brings one back)."
+            )
+        else:
+            typer.echo("No groups yet. Create one with: facilitator group add NAME")
         return
-    table = Table("group", "members", "h/week", "h/day", "time zone", "notes")
+    headings = ["group", "members", "h/week", "h/day", "time zone", "notes"]
+    table = Table(*headings, *(["archived"] if show_all else []))
     table.columns[0].overflow = "fold"  # a narrow terminal wraps a long name, never cuts it
     for column in table.columns[1:4]:
         column.justify = "right"
     for s in summaries:
         g = s.group
-        table.add_row(
+        cells: list[Text | str] = [
             Text(g.name),
             str(s.members),
             f"{g.weekly_hours:g}",
             f"{g.daily_hours:g}",
             Text(g.timezone),
             Text(g.note_format),
-        )
+        ]
+        if show_all:
+            cells.append("archived" if g.archived else "")
+        table.add_row(*cells)
     Console(soft_wrap=True, highlight=False).print(table)
 
 

@@ -1,15 +1,94 @@
-"""`facilitator roster import|list`."""
+"""`facilitator roster import|add|edit|discharge|readmit|list`.
+
+MEMBER is a member's external id, code or name; dates are YYYY-MM-DD in the group's time zone.
+Every change is recorded with the person at the keyboard as its actor.
+"""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from facilitator.cli.context import GroupArg, state
 
-roster_app = typer.Typer(help="Import and list group members.", no_args_is_help=True)
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from facilitator.program.roster import Member
+    from facilitator.store.models import Group, LeaveReason
+
+roster_app = typer.Typer(
+    help="Add, correct, discharge, readmit, import and list group members.",
+    no_args_is_help=True,
+)
+
+MemberArg = Annotated[
+    str, typer.Argument(metavar="MEMBER", help="The member's external id, code or name.")
+]
+"""The MEMBER argument: external id, code or name (case-insensitive)."""
+
+MAX_EXTERNAL_ID = 64
+COLUMNS = ("name", "external_id", "joined", "left", "reason")
+"""The columns of `roster list` (and `code` with `--codes`)."""
+
+
+class Format(enum.StrEnum):
+    """How `roster list` prints."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    """The date given to `option`, or None when it was not given."""
+    from facilitator.common.timeutil import parse_date
+
+    return parse_date(text, option) if text is not None else None
+
+
+def _reason(text: str) -> LeaveReason:
+    """The leave reason `text` names; a UserError listing the allowed ones otherwise."""
+    from facilitator.errors import UserError
+    from facilitator.store.models import LeaveReason
+
+    try:
+        return LeaveReason(text.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in LeaveReason)
+        raise UserError(f"--reason: {text!r} is not one of {allowed}") from None
+
+
+def _check_external_id(db: Session, external_id: str, *, keep: int | None = None) -> str:
+    """A printable external id of at most 64 characters that nobody else (id ≠ `keep`) has."""
+    from sqlmodel import select
+
+    from facilitator.errors import UserError
+    from facilitator.program.roster import clean_name
+    from facilitator.store.models import Participant
+
+    cleaned = clean_name(external_id)
+    if len(cleaned) > MAX_EXTERNAL_ID or cleaned != external_id.strip():
+        raise UserError(f"--external-id: must be printable, at most {MAX_EXTERNAL_ID} characters")
+    if cleaned:
+        holder = db.exec(select(Participant).where(Participant.external_id == cleaned)).first()
+        if holder is not None and holder.id != keep:
+            raise UserError(f"--external-id: {cleaned!r} is already someone else's")
+    return cleaned
+
+
+def _find(db: Session, group: str, member: str) -> tuple[Group, Member]:
+    """The group called `group` and its member named by `member`."""
+    from facilitator.program.groups import get_group
+    from facilitator.program.membership import resolve_member
+
+    target = get_group(db, group)
+    return target, resolve_member(db, target, member)
 
 
 @roster_app.command("import")
@@ -38,6 +117,160 @@ def import_(
     )
 
 
+@roster_app.command("add")
+def add(
+    ctx: typer.Context,
+    group: GroupArg,
+    name: Annotated[str, typer.Argument(help="The member's full name.")],
+    code: Annotated[
+        str | None,
+        typer.Option(
+            "--code", help="Their check-in code, 4-16 letters and digits (default: a new one)."
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option("--external-id", metavar="ID", help="The clinic's id for them (e.g. MRN)."),
+    ] = None,
+    joined: Annotated[
+        str | None,
+        typer.Option("--joined", metavar="DATE", help="First day, YYYY-MM-DD (default: today)."),
+    ] = None,
+) -> None:
+    """Add one member to the group and print their check-in code."""
+    from facilitator.program.groups import get_group
+    from facilitator.program.roster import add_member
+    from facilitator.program.staff import actor
+
+    first_day = _date(joined, "--joined")
+    with state(ctx).database().session() as db:
+        target = get_group(db, group)
+        added = add_member(
+            db,
+            target,
+            name=name,
+            code=code,
+            external_id=external_id,
+            joined=first_day,
+            actor=actor(db),
+        )
+        person, joined_on = added.participant, added.membership.joined
+    typer.echo(
+        f"Added {person.name!r} to {target.name!r} from {joined_on.isoformat()}; "
+        f"check-in code: {person.code}"
+    )
+
+
+@roster_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    group: GroupArg,
+    member: MemberArg,
+    name: Annotated[str | None, typer.Option("--name", help="The corrected name.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="A new check-in code, 4-16 letters and digits.")
+    ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option("--external-id", metavar="ID", help="The clinic's id for them ('' removes)."),
+    ] = None,
+) -> None:
+    """Correct a member's name, code or external id: the same person, same records."""
+    from facilitator.errors import UserError
+    from facilitator.program.membership import edit_member
+    from facilitator.program.staff import actor
+
+    if name is None and code is None and external_id is None:
+        raise UserError("roster edit: nothing to change (give --name, --code or --external-id)")
+    with state(ctx).database().session() as db:
+        target, found = _find(db, group, member)
+        if external_id is not None:
+            _check_external_id(db, external_id, keep=found.participant.id)
+        changed = edit_member(
+            db, found, name=name, code=code, external_id=external_id, actor=actor(db)
+        )
+        shown = found.participant.name
+    if not changed:
+        typer.echo(f"Nothing changed: {shown!r} already has those details.")
+        return
+    fields = " and ".join(", ".join(changed).replace("_", " ").rsplit(", ", 1))
+    typer.echo(f"Changed the {fields} of {shown!r} in {target.name!r}.")
+
+
+@roster_app.command("discharge")
+def discharge(
+    ctx: typer.Context,
+    group: GroupArg,
+    member: MemberArg,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", metavar="DATE", help="Their last day, YYYY-MM-DD (default: today)."),
+    ] = None,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why they left: completed, transferred, referred, left or other."
+        ),
+    ] = "completed",
+) -> None:
+    """End a member's time in the group on their last day; their records stay."""
+    from facilitator.program import membership
+    from facilitator.program.staff import actor
+
+    why = _reason(reason)
+    last_day = _date(on, "--on")
+    with state(ctx).database().session() as db:
+        target, found = _find(db, group, member)
+        period = membership.discharge(db, target, found, on=last_day, reason=why, actor=actor(db))
+        shown, ended = found.participant.name, period.left
+    assert ended is not None
+    typer.echo(
+        f"Discharged {shown!r} from {target.name!r}: last day {ended.isoformat()} "
+        f"({why.value}). Their records stay."
+    )
+
+
+@roster_app.command("readmit")
+def readmit(
+    ctx: typer.Context,
+    group: GroupArg,
+    member: MemberArg,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on", metavar="DATE", help="Their first day back, YYYY-MM-DD (default: today)."
+        ),
+    ] = None,
+) -> None:
+    """A discharged member rejoins: a new membership period; earlier ones stay."""
+    from facilitator.program import membership
+    from facilitator.program.staff import actor
+
+    first_day = _date(on, "--on")
+    with state(ctx).database().session() as db:
+        target, found = _find(db, group, member)
+        period = membership.readmit(db, target, found, on=first_day, actor=actor(db))
+        shown, joined = found.participant.name, period.joined
+    typer.echo(f"Readmitted {shown!r} to {target.name!r} from {joined.isoformat()}.")
+
+
+def _row(m: Member, with_code: bool) -> dict[str, str | None]:
+    """One member as `roster list` shows them (dates ISO, None when not set)."""
+    from facilitator.store.models import LeaveReason
+
+    period = m.membership
+    row: dict[str, str | None] = {
+        "name": m.participant.name,
+        "external_id": m.participant.external_id,
+        "joined": period.joined.isoformat(),
+        "left": period.left.isoformat() if period.left is not None else None,
+        "reason": LeaveReason(period.reason).value if period.reason is not None else None,
+    }
+    if with_code:
+        row["code"] = m.participant.code
+    return row
+
+
 @roster_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -45,35 +278,73 @@ def list_(
     show_codes: Annotated[
         bool, typer.Option("--codes", help="Show each member's check-in code.")
     ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list discharged members, after the current ones.")
+    ] = False,
+    output: Annotated[
+        Format, typer.Option("--format", case_sensitive=False, help="Output format.")
+    ] = Format.TABLE,
 ) -> None:
-    """The group's members."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
+    """The group's current members (and with --all the discharged ones)."""
+    from facilitator.common.timeutil import today_in
     from facilitator.program.groups import get_group
     from facilitator.program.roster import members
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)
-        rows = members(db, target)
-    if not rows:
-        typer.echo(f"{target.name} has no members yet. Add them with: facilitator roster import")
-        return
-    columns = ["name", "external id", "joined"] + (["code"] if show_codes else [])
-    table = Table(*columns, title=Text(f"{target.name}: {len(rows)} members"))
+        everyone = members(db, target, include_left=True)
+    today = today_in(target.timezone)
+    current = [m for m in everyone if m.membership.left is None or m.membership.left >= today]
+    gone = [m for m in everyone if m not in current]
+    shown = current + (gone if show_all else [])
+    rows = [_row(m, show_codes) for m in shown]
+    columns = [*COLUMNS, *(["code"] if show_codes else [])]
+    if output is Format.JSON:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif output is Format.CSV:
+        _print_csv(rows, columns)
+    elif not everyone:
+        typer.echo(
+            f"{target.name} has no members yet. Add them with: facilitator roster add GROUP NAME "
+            "(or facilitator roster import GROUP FILE.csv)"
+        )
+    elif not rows:
+        typer.echo(
+            f"{target.name} has no current members ({len(gone)} discharged: --all lists them)."
+        )
+    else:
+        title = f"{target.name}: {len(current)} member{'' if len(current) == 1 else 's'}"
+        if show_all:
+            title += f", {len(gone)} discharged"
+        _print_table(rows, columns, title)
+
+
+def _print_csv(rows: list[dict[str, str | None]], columns: list[str]) -> None:
+    """Rows as CSV with a header line (empty cells for unset values)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: value or "" for key, value in row.items()} for row in rows)
+    typer.echo(buffer.getvalue(), nl=False)
+
+
+def _print_table(rows: list[dict[str, str | None]], columns: list[str], title: str) -> None:
+    """Rows as a Rich table; names and ids shown as typed, never as markup."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*(c.replace("_", " ") for c in columns), title=Text(title))
     table.columns[0].overflow = "fold"  # a narrow terminal wraps a long name, never cuts it
-    if show_codes:
+    if "code" in columns:
         table.columns[-1].no_wrap = True  # a code read off the screen must never be split
-    for m in rows:
-        cells: list[Text | str] = [
-            Text(m.participant.name),
-            Text(m.participant.external_id or ""),
-            m.membership.joined.isoformat(),
-        ]
-        if show_codes:
-            cells.append(Text(m.participant.code))
-        table.add_row(*cells)
+    for row in rows:
+        table.add_row(*(Text(row[c] or "") for c in columns))
     Console(soft_wrap=True, highlight=False).print(table)
 
 

@@ -20,6 +20,7 @@ from facilitator.store.audit import audit
 from facilitator.store.models import Group, Membership, Participant
 
 MAX_NAME = 120
+MAX_EXTERNAL_ID = 64
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,11 @@ def add_member(
     joined: dt.date | None = None,
     actor: str = "",
 ) -> Member:
-    """Add a new participant to the group, with a generated code unless one is given."""
+    """Add a member to the group, with a generated code unless one is given.
+
+    An external id the clinic already gave someone in another group names that same person:
+    they join this group too (one person, one code, hours counted across their groups).
+    """
     name = clean_name(name)
     if not name:
         raise UserError("a member needs a name")
@@ -114,17 +119,54 @@ def add_member(
         code = codes.normalise(code)
         if not codes.is_valid(code):
             raise UserError(f"code {code!r} must be 4-16 letters and digits")
-        if find_by_code(db, code) is not None:
-            raise UserError(f"code {code!r} is already someone else's")
-    participant = Participant(
-        name=name, code=code or codes.generate(taken_codes(db)), external_id=external_id
+    external_id = clean_name(external_id or "") or None
+    if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
+        raise UserError(f"an external id is at most {MAX_EXTERNAL_ID} characters")
+    known = (
+        db.exec(select(Participant).where(Participant.external_id == external_id)).first()
+        if external_id is not None
+        else None
     )
-    db.add(participant)
-    db.flush()
+    if known is not None:
+        participant = _existing_person(db, group, known, name=name, code=code)
+    else:
+        if code is not None and find_by_code(db, code) is not None:
+            raise UserError(f"code {code!r} is already someone else's")
+        participant = Participant(
+            name=name, code=code or codes.generate(taken_codes(db)), external_id=external_id
+        )
+        db.add(participant)
+        db.flush()
     membership = Membership(
-        group_id=group.id, participant_id=participant.id, joined=joined or today_in(group.timezone)
+        group_id=group.id,  # type: ignore[arg-type]
+        participant_id=participant.id,  # type: ignore[arg-type]
+        joined=joined or today_in(group.timezone),
     )
     db.add(membership)
     db.flush()
     audit(db, "member.add", participant_id=participant.id, actor=actor, group_id=group.id)
     return Member(participant=participant, membership=membership)
+
+
+def _existing_person(
+    db: Session, group: Group, person: Participant, *, name: str, code: str | None
+) -> Participant:
+    """`person` (found by external id) joining `group`, if the details agree."""
+    if person.name.casefold() != name.casefold():
+        raise UserError(
+            f"external id {person.external_id!r} is {person.name}'s; "
+            "check the id, or the name as the clinic records it"
+        )
+    if code is not None and code != person.code:
+        raise UserError(f"{person.name} has a check-in code already; leave out --code")
+    here = db.exec(
+        select(Membership).where(
+            Membership.group_id == group.id, Membership.participant_id == person.id
+        )
+    ).first()
+    if here is not None:
+        raise UserError(
+            f"{person.name} is a member of {group.name} already "
+            "(a discharged member is readmitted, not added)"
+        )
+    return person

@@ -56,7 +56,9 @@ class CheckInResult:
 
 
 def ensure_editable(session: GroupSession) -> None:
-    """Signed sessions are locked: corrections go in addenda."""
+    """Signed sessions are locked: corrections go in addenda; void ones are closed."""
+    if session.state == SessionState.VOID:
+        raise UserError("this session is void: it was started by mistake and cannot change")
     if session.signed_at is not None:
         raise UserError(
             "this session is signed: its attendance and notes are locked (add an addendum)"

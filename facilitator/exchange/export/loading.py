@@ -72,7 +72,10 @@ def _sessions_query(db: Session, filt: ExportFilter) -> Any:
         from facilitator.program.groups import get_group
 
         query = query.where(GroupSession.group_id == get_group(db, filt.group).id)
-    if not filt.include_live:
+    if filt.include_live:
+        # A voided session was started by mistake: it is in no log, live or not.
+        query = query.where(GroupSession.state != SessionState.VOID.value)
+    else:
         query = query.where(GroupSession.state == SessionState.ENDED.value)
     if filt.date_from is not None:
         query = query.where(col(GroupSession.local_date) >= filt.date_from)

@@ -79,8 +79,9 @@ class Planner:
                 select(Participant, Membership)
                 .join(Membership, col(Membership.participant_id) == col(Participant.id))
                 .where(Membership.group_id == group.id)
-                .order_by(col(Participant.id))
+                .order_by(col(Participant.id), col(Membership.joined).desc())
             ).all()
+            # Each member's earliest period is the one an older imported session moves earlier.
             for person, membership in rows:
                 plan.existing[id(person)] = membership
                 plan.by_code.setdefault(person.code, person)
