@@ -1,4 +1,7 @@
-"""The home screen: groups, and starting or resuming a group's session."""
+"""The home screen: groups; set one up (`g`, `G`, `m`), start or resume its session (`enter`).
+
+On an empty database it says how to begin instead of showing an empty table.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
@@ -24,7 +27,19 @@ from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 
 if TYPE_CHECKING:
+    from facilitator.screens.group_form import GroupValues
+    from facilitator.screens.start_dialog import StartChoice, StartPlan
+    from facilitator.session.live import LiveSession
     from facilitator.store.models import Group, GroupSession
+
+WELCOME = (
+    "No groups yet. To begin:\n"
+    "  • press g to create a group (its name, time zone, minimum hours, note format, "
+    "curriculum),\n"
+    "  • then m to add its members, and enter to start its first session.\n"
+    "To look around first, quit (q) and run `facilitator demo`: a practice group with "
+    "fictional members."
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +56,12 @@ class HomeScreen(TableScreen):
     """Groups with their members and session state; `enter` starts or resumes a session."""
 
     COMMANDS = {ScreenActions}
+    CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("enter", "open", "Start/resume session", key_display="enter", id="home.open"),
+        Binding("g", "new_group", "New group", id="home.new_group"),
+        Binding("G", "edit_group", "Group settings", key_display="G", id="home.edit_group"),
+        Binding("m", "members", "Members", id="home.members"),
         Binding("h", "history", "History", id="home.history"),
         Binding("r", "report", "Attendance report", id="home.report"),
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
@@ -59,6 +78,29 @@ class HomeScreen(TableScreen):
 
         error: str | None = None
 
+    @dataclass
+    class Planned(Message):
+        """What `enter` would start for a group (posted from a thread), or why not."""
+
+        plan: StartPlan | None
+        error: str | None = None
+
+    @dataclass
+    class Opened(Message):
+        """A session started or resumed, ready for the live screen (posted from a thread)."""
+
+        live: LiveSession | None
+        error: str | None = None
+
+    @dataclass
+    class FormReady(Message):
+        """The group form's values and the curricula to offer (posted from a thread)."""
+
+        group_id: int | None
+        values: GroupValues | None
+        curricula: list[tuple[str, str]]
+        error: str | None = None
+
     def __init__(self, database: Database) -> None:
         super().__init__()
         self.database = database
@@ -70,6 +112,9 @@ class HomeScreen(TableScreen):
         )
         self.table = DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield self.table
+        welcome = Static(WELCOME, id="home-welcome", markup=False)
+        welcome.display = False
+        yield welcome
         yield Label("", id="home-unsigned")
         yield Footer()
 
@@ -111,6 +156,7 @@ class HomeScreen(TableScreen):
         if event.error is not None:
             self.notify(event.error, severity="error", markup=False)
             return
+        keep = selected_key(self.table)
         self.table.clear(columns=True)
         self.table.add_columns("group", "members", "session", "last session", "curriculum")
         for line in event.lines:
@@ -126,11 +172,23 @@ class HomeScreen(TableScreen):
                 key=str(group.id),
             )
         self._flag_unsigned(event.overdue)
-        if self.table.row_count == 0:
-            self.query_one("#home-hint", Label).update(
-                "No groups yet. Create one with `facilitator group add NAME`, then "
-                "`facilitator roster import NAME FILE.csv`."
-            )
+        empty = self.table.row_count == 0
+        self.refresh_bindings()
+        self.table.display = not empty
+        if empty:
+            self.set_focus(None)  # nothing to start: the footer shows what there is to do
+        else:
+            self.table.focus()
+        self.query_one("#home-welcome", Static).display = empty
+        self.query_one("#home-hint", Label).update(
+            "Press g to create your first group."
+            if empty
+            else "enter starts or resumes a session · m members · G settings · g new group"
+        )
+        if keep is not None:
+            for index, line in enumerate(event.lines):
+                if str(line.group.id) == keep:
+                    self.table.move_cursor(row=index)
 
     def _flag_unsigned(self, overdue: int) -> None:
         """Sessions ended more than 24 hours ago and still unsigned: reviewers look for these."""
@@ -144,6 +202,13 @@ class HomeScreen(TableScreen):
                 )
             )
         label.display = bool(overdue)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys about a selected group stay out of the footer while there is none."""
+        table = getattr(self, "table", None)
+        if action in ("open", "edit_group", "members", "report"):
+            return table is not None and table.row_count > 0
+        return True
 
     def _selected_group(self) -> int | None:
         key = selected_key(self.table)
@@ -167,56 +232,148 @@ class HomeScreen(TableScreen):
         """Show every key."""
         self.app.push_screen(HelpScreen(self, "Home — keys"))
 
-    def open_row(self, key: str) -> None:
-        """Resume the group's live session, or start its next topic."""
+    # -- setting up ------------------------------------------------------------------------------
+
+    def action_new_group(self) -> None:
+        """A new group: a form with its name, zone, minimums, note format and curriculum."""
+        self._load_form(None)
+
+    def action_edit_group(self) -> None:
+        """The selected group's settings, in the same form."""
+        group_id = self._selected_group()
+        if group_id is not None:
+            self._load_form(group_id)
+
+    @work(thread=True, exclusive=True, group="home-form")
+    def _load_form(self, group_id: int | None) -> None:
         from facilitator.curriculum.catalog import discover
-        from facilitator.session.lifecycle import last_session, live_session
+        from facilitator.screens.group_form import GroupValues
         from facilitator.store.models import Group
 
-        group_id = int(key)
-        with self.database.session() as db:
-            group = db.get(Group, group_id)
-            if group is None:
-                return
-            needs_choice = (
-                live_session(db, group) is None
-                and group.curriculum_id is None
-                and last_session(db, group) is None
-            )
-        if needs_choice:
-            catalog = discover()
-            options = [
-                (c.id, f"{c.title} ({len(c.sessions)} sessions)")
-                for c in catalog.curricula.values()
-            ]
-            self.app.push_screen(
-                ChooseScreen("Which curriculum does this group follow?", options),
-                lambda chosen: self._open(group_id, chosen) if chosen else None,
-            )
-        else:
-            self._open(group_id, None)
+        curricula = [(c.id, c.title) for c in discover().curricula.values()]
+        try:
+            values = None
+            if group_id is not None:
+                with self.database.session() as db:
+                    group = db.get(Group, group_id)
+                    if group is None:
+                        raise UserError("this group is no longer in the database")
+                    values = GroupValues.of(group)
+            ready = self.FormReady(group_id, values, curricula)
+        except UserError as exc:
+            ready = self.FormReady(group_id, None, [], str(exc))
+        self.post_message(ready)
 
-    def _open(self, group_id: int, curriculum: str | None) -> None:
+    @on(FormReady)
+    def _form_ready(self, event: FormReady) -> None:
+        from facilitator.screens.group_form import GroupFormScreen
+
+        if event.error is not None:
+            self.notify(event.error, severity="error", markup=False)
+            return
+        form = GroupFormScreen(
+            self.database, group_id=event.group_id, values=event.values, curricula=event.curricula
+        )
+        self.app.push_screen(form, self._group_saved)
+
+    def _group_saved(self, message: str | None) -> None:
+        # (`on_screen_resume` reloads the list when the form closes.)
+        if message is not None:
+            self.notify(message, markup=False)
+
+    def action_members(self) -> None:
+        """The selected group's members: add, edit, discharge, readmit, import."""
+        from facilitator.screens.members import MembersScreen
+
+        group_id = self._selected_group()
+        if group_id is not None:
+            self.app.push_screen(MembersScreen(self.database, group_id))
+
+    # -- starting on purpose ---------------------------------------------------------------------
+
+    def open_row(self, key: str) -> None:
+        """Resume the group's live session at once, or show what would start."""
+        self._plan(int(key), None)
+
+    @work(thread=True, exclusive=True, group="home-open")
+    def _plan(self, group_id: int, curriculum: str | None) -> None:
+        from facilitator.screens.start_dialog import plan_start
+
+        try:
+            planned = self.Planned(plan_start(self.database, group_id, curriculum))
+        except UserError as exc:
+            planned = self.Planned(None, str(exc))
+        self.post_message(planned)
+
+    @on(Planned)
+    def _planned(self, event: Planned) -> None:
+        from facilitator.screens.start_dialog import StartDialog
+
+        plan = event.plan
+        if plan is None:
+            self.notify(event.error or "", severity="error", markup=False)
+            return
+        if plan.live_session is not None:
+            self._open(plan.group_id, None, None)
+        elif plan.no_curriculum is not None:
+            self._choose_curriculum(plan, "Which curriculum does this group follow?")
+        else:
+            self.app.push_screen(
+                StartDialog(plan, self.app_user()), lambda choice: self._chosen(plan, choice)
+            )
+
+    def _choose_curriculum(self, plan: StartPlan, question: str) -> None:
+        self.app.push_screen(
+            ChooseScreen(question, plan.curricula),
+            lambda chosen: self._plan(plan.group_id, chosen) if chosen else None,
+        )
+
+    def _chosen(self, plan: StartPlan, choice: StartChoice | None) -> None:
+        if choice is None:
+            return
+        if choice.change_curriculum:
+            self._choose_curriculum(plan, "Which curriculum?")
+        else:
+            self._open(plan.group_id, plan.curriculum_id, choice.topic_id)
+
+    def app_user(self) -> str:
+        """The person at the keyboard as the app knows them ("" until known)."""
+        return str(getattr(self.app, "keyboard_user", "") or "")
+
+    @work(thread=True, exclusive=True, group="home-open")
+    def _open(self, group_id: int, curriculum: str | None, topic: str | None) -> None:
         from facilitator.common.timeutil import utcnow
-        from facilitator.screens.live import LiveScreen
+        from facilitator.program.staff import actor
         from facilitator.session.lifecycle import start_or_resume
         from facilitator.session.live import open_live
         from facilitator.store.models import Group
 
+        user = self.app_user()
         try:
             with self.database.session() as db:
                 group = db.get(Group, group_id)
-                assert group is not None
+                if group is None:
+                    raise UserError("this group is no longer in the database")
                 opened = start_or_resume(
                     db,
                     group=group,
                     curriculum=curriculum,
-                    topic=None,
-                    facilitator=None,
+                    topic=topic,
+                    facilitator=user or None,
                     now=utcnow(),
                 )
-            live = open_live(self.database, opened.session_id)
+                who = user or actor(db)
+            live = open_live(self.database, opened.session_id, actor=who)
+            message = self.Opened(live)
         except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            message = self.Opened(None, str(exc))
+        self.post_message(message)
+
+    @on(Opened)
+    def _opened(self, event: Opened) -> None:
+        from facilitator.screens.live import LiveScreen
+
+        if event.live is None:
+            self.notify(event.error or "", severity="error", markup=False)
             return
-        self.app.push_screen(LiveScreen(live, exit_on_end=False))
+        self.app.push_screen(LiveScreen(event.live, exit_on_end=False))
