@@ -211,7 +211,7 @@ def main() -> int:
     hello = [PYTHON, str(HERE / "hello_app.py")]
     app = [
         PYTHON, "-m", "facilitator", "--db", url, "run", group,
-        "--checkin-host", "127.0.0.1", "--checkin-port", "0",
+        "--checkin-host", "127.0.0.1", "--checkin-port", "0", "--facilitator", "Bench Facilitator",
     ]  # fmt: skip
     first_markers = [group, "Next item"]
     populated = [top, COUNTDOWN, "/c/"]

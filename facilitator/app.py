@@ -38,6 +38,14 @@ class FacilitatorApp(App[None]):
         """The person at the keyboard (name and credentials): the default facilitator of a
         session started here and the actor of every audit event made here."""
 
+    @property
+    def actor(self) -> str:
+        """Who the audit trail records for what is done here: the person at the keyboard, never
+        empty (never the operating system's login name)."""
+        from facilitator.program.staff import UNNAMED
+
+        return self.keyboard_user or UNNAMED
+
     def on_mount(self) -> None:
         self.push_screen(self._first_screen())
 
@@ -60,19 +68,67 @@ class FacilitatorApp(App[None]):
         self.exit()
 
 
-def make_app(database: Database, first_screen: Callable[[], Screen[Any]]) -> FacilitatorApp:
-    """Build the app around an opened database and the screen to show first."""
-    return FacilitatorApp(database, first_screen)
+def _known_user(database: Database, given: str | None) -> str:
+    """`given`, else `FACILITATOR_USER`, else the name saved in `database`, else ""."""
+    from facilitator.program.staff import keyboard_user
+
+    with database.session() as db:
+        return keyboard_user(db, given) or ""
+
+
+def _name_first(
+    database: Database, user: str, ask: bool, first_screen: Callable[[], Screen[Any]]
+) -> Callable[[], Screen[Any]]:
+    """`first_screen`, or, when nobody is known (`user` empty) and `ask`, the screen that asks
+    the name first (and saves it), then goes on to `first_screen()`."""
+    if user or not ask:
+        return first_screen
+
+    def ask_first() -> Screen[Any]:
+        from facilitator.screens.name_screen import NameScreen
+
+        return NameScreen(database, first_screen)
+
+    return ask_first
+
+
+def make_app(
+    database: Database,
+    first_screen: Callable[[], Screen[Any]],
+    *,
+    given: str | None = None,
+    ask: bool = False,
+) -> FacilitatorApp:
+    """Build the app around an opened database and the screen to show first.
+
+    The person at the keyboard is `given`, else `FACILITATOR_USER`, else the name saved in the
+    database; when none is known and `ask`, a screen asks it (and saves it) before `first_screen`.
+    """
+    user = _known_user(database, given)
+    app = FacilitatorApp(database, _name_first(database, user, ask, first_screen))
+    app.keyboard_user = user
+    return app
 
 
 def make_unlock_app(
-    url: str, path: Path, first_screen: Callable[[Database], Screen[Any]]
+    url: str,
+    path: Path,
+    first_screen: Callable[[Database], Screen[Any]],
+    *,
+    given: str | None = None,
+    ask: bool = False,
 ) -> FacilitatorApp:
     """An app for an encrypted database: it asks the passphrase first, opens the database,
-    then shows `first_screen(database)`."""
+    learns who is at the keyboard (asking if `ask` and nobody is known), then shows
+    `first_screen(database)`."""
     from facilitator.screens.passphrase import PassphraseScreen
 
-    return FacilitatorApp(None, lambda: PassphraseScreen(url, path, first_screen))
+    def opened(database: Database) -> Screen[Any]:
+        app.keyboard_user = _known_user(database, given)
+        return _name_first(database, app.keyboard_user, ask, lambda: first_screen(database))()
+
+    app = FacilitatorApp(None, lambda: PassphraseScreen(url, path, opened))
+    return app
 
 
 def make_live_app(
@@ -83,9 +139,16 @@ def make_live_app(
     actor: str = "",
     checkin: CheckinOptions | None = None,
 ) -> FacilitatorApp:
-    """An app that opens straight onto a live session (phone check-in served if `checkin`)."""
+    """An app that opens straight onto a live session (phone check-in served if `checkin`).
+
+    `actor` is the person at the keyboard; by default the one known to the database (this
+    never asks: the session already exists)."""
+    from facilitator.program.staff import UNNAMED
     from facilitator.screens.live import LiveScreen
     from facilitator.session.live import open_live
 
-    live = open_live(database, session_id, clock=clock, actor=actor)
-    return make_app(database, lambda: LiveScreen(live, checkin=checkin))
+    user = actor or _known_user(database, None) or UNNAMED
+    live = open_live(database, session_id, clock=clock, actor=user)
+    app = FacilitatorApp(database, lambda: LiveScreen(live, checkin=checkin))
+    app.keyboard_user = user
+    return app

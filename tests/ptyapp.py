@@ -26,6 +26,7 @@ class PtyApp:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         full_env.update({"TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"})
+        full_env.setdefault("FACILITATOR_USER", "Sam Facilitator")  # or the TUI asks who first
         full_env.update(env or {})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "facilitator", *args],

@@ -58,3 +58,127 @@ def test_export_audit_cli_records_itself_and_rejects_bad_dates(db_url: str, tmp_
     assert again.returncode == 0 and "export.audit" in again.stdout
     bad = cli("export", "audit", "--format", "csv", "--to", "yesterday")
     assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+USER = "Sam Rivera, LCSW"
+
+
+async def test_every_event_of_a_session_has_the_person_at_the_keyboard_as_actor(  # type: ignore[no-untyped-def]
+    database: Database, db_url: str, monkeypatch
+) -> None:
+    """Start, check-in by code and by phone, status, note, agenda step, end, correction, sign and
+    addendum, all done in the TUI: the exported audit trail names who did each one."""
+    import asyncio
+    import datetime as dt
+    import getpass
+    import os
+
+    from facilitator.app import make_app
+    from facilitator.checkin.attempt import attempt_check_in
+    from facilitator.common.clock import FakeClock
+    from facilitator.curriculum.catalog import discover
+    from facilitator.program.groups import create_group
+    from facilitator.program.roster import add_member
+    from facilitator.program.staff import actor, save_user
+    from facilitator.screens.live import LiveScreen
+    from facilitator.screens.session_detail import SessionDetailScreen
+    from facilitator.session.lifecycle import start_or_resume
+    from facilitator.session.live import open_live
+    from facilitator.store.models import GroupSession
+
+    from .conftest import START
+    from .livefixtures import MEMBERS
+
+    monkeypatch.delenv("FACILITATOR_USER", raising=False)
+    clock = FakeClock(START)
+    curriculum = discover().get("relapse-prevention")
+    with database.session() as db:
+        save_user(db, USER)
+        who = actor(db)
+        group = create_group(
+            db, name="Tuesday Evening", timezone="America/Chicago", curriculum_id=curriculum.id,
+            actor=who,
+        )  # fmt: skip
+        for name, code in MEMBERS[:3]:
+            add_member(db, group, name=name, code=code, joined=dt.date(2026, 11, 2), actor=who)
+        # Started as `run` and the home screen start one: no facilitator given.
+        started = start_or_resume(
+            db, group=group, curriculum=None, topic=None, facilitator=None, now=clock()
+        ).session_id
+        assert db.get(GroupSession, started).facilitator == USER
+
+    app = make_app(
+        database, lambda: LiveScreen(open_live(database, started, clock=clock), exit_on_end=False)
+    )
+    assert app.keyboard_user == USER
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("c", *"AVQ1", "enter", "escape")  # check-in by code
+        await pilot.app.workers.wait_for_complete()
+        await asyncio.to_thread(attempt_check_in, database, started, "BLM2", clock(), "phone-ip")
+        await pilot.press("down", "down", "space")  # Casey: status set by hand
+        await pilot.press("tab", *"Group talked about sleep.", "escape")  # a note
+        await pilot.press("n")  # an agenda step
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("e", "y")  # the end
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, LiveScreen)
+        app.push_screen(SessionDetailScreen(database, started))
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("space")  # a correction after the session
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("s", "enter", "y")  # signed as the person at the keyboard
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("a", *"Casey left at 11:40.", "enter", *"Missed at the end", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the author: the person at the keyboard
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    env = {k: v for k, v in os.environ.items() if k != "FACILITATOR_USER"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "facilitator",
+            "--db",
+            db_url,
+            "export",
+            "audit",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout)
+    by_action: dict[str, list[dict]] = {}
+    for event in events:
+        by_action.setdefault(event["action"], []).append(event)
+    kinds = {
+        "session.start",
+        "checkin",
+        "attendance.status",
+        "note.create",
+        "agenda.next",
+        "session.end",
+        "session.sign",
+        "session.addendum",
+    }
+    assert kinds <= set(by_action), sorted(by_action)
+    assert len(by_action["attendance.status"]) == 2  # during the session, and the correction
+    methods = {e["detail"]["method"]: e["actor"] for e in by_action["checkin"]}
+    assert methods == {"code": USER, "phone": "phone"}
+    login = getpass.getuser()
+    for event in events:
+        assert event["actor"], event
+        assert event["actor"] != login, event
+        if event["detail"].get("method") != "phone":
+            assert event["actor"] == USER, event

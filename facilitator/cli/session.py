@@ -2,10 +2,16 @@
 
 With an encrypted database, the TUI opens on its passphrase screen and goes on to the screen
 asked for once the database is open (`make_unlock_app`).
+
+The person at the keyboard (the default facilitator, and the actor of what is done here) is
+`run --facilitator`, else `FACILITATOR_USER`, else the name saved in the database; when none is
+known, the TUI asks it once before its first screen and saves it. `demo` never asks. `run` needs
+a terminal: from a pipe or a script it refuses, and starts nothing.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +25,9 @@ if TYPE_CHECKING:
     from facilitator.app import FacilitatorApp
     from facilitator.store.database import Database
 
+DEMO_USER = "Demo Facilitator"
+"""The fictional person at the keyboard of `facilitator demo` (it never asks)."""
+
 
 def _run_app(app: FacilitatorApp) -> None:
     """Run the TUI; a reason it gave up becomes the command's one-line error (status 1)."""
@@ -29,8 +38,11 @@ def _run_app(app: FacilitatorApp) -> None:
         raise typer.Exit(app.return_code)
 
 
-def _unlock_app(app_state: AppState, then: Callable[[Database], Screen]) -> FacilitatorApp:
-    """The TUI for an encrypted database: passphrase screen first, then `then(database)`."""
+def _unlock_app(
+    app_state: AppState, then: Callable[[Database], Screen], *, given: str | None = None
+) -> FacilitatorApp:
+    """The TUI for an encrypted database: passphrase screen first, then (asking who is at the
+    keyboard if nobody is known yet) `then(database)`."""
     from facilitator.app import make_unlock_app
 
     path = app_state.locked_file()
@@ -40,11 +52,11 @@ def _unlock_app(app_state: AppState, then: Callable[[Database], Screen]) -> Faci
         app_state.adopt(database)
         return then(database)
 
-    return make_unlock_app(app_state.url, path, opened)
+    return make_unlock_app(app_state.url, path, opened, given=given, ask=True)
 
 
 def open_home(app_state: AppState) -> None:
-    """Open the TUI home screen."""
+    """Open the TUI home screen (asking who is at the keyboard first, if nobody is known)."""
     from facilitator.app import make_app
     from facilitator.screens.home import HomeScreen
 
@@ -52,7 +64,31 @@ def open_home(app_state: AppState) -> None:
         _run_app(_unlock_app(app_state, HomeScreen))
         return
     database = app_state.database()
-    make_app(database, lambda: HomeScreen(database)).run()
+    _run_app(make_app(database, lambda: HomeScreen(database), ask=True))
+
+
+def _on_terminal() -> bool:
+    """Standard input and output are both a terminal (the live screen needs one)."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+def _check_start(database: Database, group: str, curriculum: str | None, topic: str | None) -> None:
+    """Raise the UserError `run` would meet starting the group's session (without starting it)."""
+    from facilitator.program.groups import get_group
+    from facilitator.session.lifecycle import choose_curriculum, live_session
+
+    with database.session() as db:
+        target = get_group(db, group)
+        if live_session(db, target) is None:
+            chosen = choose_curriculum(db, target, curriculum)
+            if topic:
+                chosen.topic(topic)
+
+
+NOT_A_TERMINAL = (
+    "run opens the live session screen and needs a terminal: standard input and output must "
+    "both be one (nothing was started)"
+)
 
 
 def run(
@@ -71,7 +107,13 @@ def run(
         ),
     ] = None,
     facilitator: Annotated[
-        str | None, typer.Option("--facilitator", metavar="NAME", help="Who leads the group.")
+        str | None,
+        typer.Option(
+            "--facilitator",
+            metavar="NAME",
+            help="Who leads the group, with credentials (default: $FACILITATOR_USER, else the "
+            "name saved in the database, else asked once).",
+        ),
     ] = None,
     checkin_host: Annotated[
         str | None,
@@ -93,9 +135,21 @@ def run(
     ] = 8765,
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
-    from facilitator.app import make_live_app
+    from facilitator.app import make_app, make_live_app
+    from facilitator.checkin.options import CheckinOptions
+    from facilitator.errors import UserError
 
-    def start(database: Database, warn: Callable[[str], object]) -> str:
+    app_state = state(ctx)
+    checkin = CheckinOptions(host=checkin_host, port=checkin_port)
+    if facilitator is not None:
+        from facilitator.program.staff import clean_user
+
+        try:
+            facilitator = clean_user(facilitator)
+        except UserError as exc:
+            raise UserError(f"--facilitator: {exc}") from None
+
+    def start(database: Database, name: str, warn: Callable[[str], object]) -> str:
         from facilitator.common.timeutil import utcnow
         from facilitator.program.groups import get_group
         from facilitator.session.lifecycle import start_or_resume
@@ -107,38 +161,42 @@ def run(
                 group=target,
                 curriculum=curriculum,
                 topic=topic,
-                facilitator=facilitator,
+                facilitator=name,
                 now=utcnow(),
             )
         if opened.resumed and (curriculum or topic):
             warn("Resuming the group's unfinished session; --curriculum/--topic ignored.")
         return opened.session_id
 
-    app_state = state(ctx)
-    if app_state.locked_file() is not None:
-        from facilitator.checkin.options import CheckinOptions
+    def live_screen(database: Database) -> Screen:
+        """Start (or resume) the session once the person at the keyboard is known."""
         from facilitator.screens.live import LiveScreen
+        from facilitator.session.live import open_live
 
-        def live_screen(database: Database) -> Screen:
-            from facilitator.session.live import open_live
+        user = app.keyboard_user
+        session_id = start(database, user, lambda text: app.notify(text, severity="warning"))
+        return LiveScreen(open_live(database, session_id, actor=user), checkin=checkin)
 
-            session_id = start(database, lambda text: app.notify(text, severity="warning"))
-            checkin = CheckinOptions(host=checkin_host, port=checkin_port)
-            return LiveScreen(open_live(database, session_id), checkin=checkin)
-
-        app = _unlock_app(app_state, live_screen)
+    if app_state.locked_file() is not None:
+        if not _on_terminal():
+            raise UserError(NOT_A_TERMINAL)
+        app = _unlock_app(app_state, live_screen, given=facilitator)
         _run_app(app)
         return
     database = app_state.database()
-    session_id = start(database, lambda text: typer.echo(text, err=True))
-    from facilitator.checkin.options import CheckinOptions
+    if not _on_terminal():
+        _check_start(database, group, curriculum, topic)  # the real problem first, if any
+        raise UserError(NOT_A_TERMINAL)
+    from facilitator.program.staff import keyboard_user
 
-    app = make_live_app(
-        database, session_id, checkin=CheckinOptions(host=checkin_host, port=checkin_port)
-    )
-    app.run()
-    if app.return_code:
-        raise typer.Exit(app.return_code)
+    with database.session() as db:
+        user = keyboard_user(db, facilitator)
+    if user:
+        session_id = start(database, user, lambda text: typer.echo(text, err=True))
+        app = make_live_app(database, session_id, actor=user, checkin=checkin)
+    else:
+        app = make_app(database, lambda: live_screen(database), ask=True)
+    _run_app(app)
 
 
 def demo() -> None:
@@ -157,7 +215,7 @@ def demo() -> None:
 
         # The demo serves phone check-in on this machine only, on any free port.
         app = make_live_app(
-            database, session_id, actor="demo", checkin=CheckinOptions(host="127.0.0.1", port=0)
+            database, session_id, actor=DEMO_USER, checkin=CheckinOptions(host="127.0.0.1", port=0)
         )
         app.run()
         database.dispose()

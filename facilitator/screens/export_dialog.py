@@ -122,7 +122,7 @@ class ExportScreen(ModalScreen[int | None]):
                     stream,
                     fmt=fmt,
                     filt=filt,
-                    actor=self.actor,
+                    actor=self.actor or getattr(self.app, "actor", ""),
                     now=utcnow(),
                     progress=self._report_progress,
                 )

@@ -55,7 +55,9 @@ class HistoryScreen(TableScreen):
         with self.database.session() as db:
             rows = list_sessions(db, group_id=self.group_id, text=text)
         for row in rows:
-            state = "signed" if row.signed else ("LIVE" if row.state == "live" else "unsigned")
+            state = (
+                "signed" if row.signed else {"ended": "unsigned"}.get(row.state, row.state.upper())
+            )
             self.table.add_row(
                 row.local_date.isoformat(),
                 plain(row.group),

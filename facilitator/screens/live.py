@@ -102,6 +102,7 @@ class LiveScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.live.actor = self.live.actor or getattr(self.app, "actor", "")  # who is at the keys
         self.agenda_panel = self.query_one(AgendaPanel)
         self.roster_panel = self.query_one(RosterPanel)
         self.notes_panel = self.query_one(NotesPanel)

@@ -1,13 +1,14 @@
 """One session, read-only: agenda planned vs actual, attendance, notes, addenda, signature.
 
 Signing (`s`) locks the record; corrections after that are addenda (`a`), shown beside the original.
+A session started by mistake is discarded or voided (`x`, see `session_void`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +31,7 @@ from facilitator.widgets.tables import selected_key
 if TYPE_CHECKING:
     import datetime as dt
 
+    from facilitator.app import FacilitatorApp
     from facilitator.exchange.export import SessionLog
 
 
@@ -49,6 +51,7 @@ class SessionDetailScreen(Screen[None]):
         Binding("m", "member", "Member", id="detail.member"),
         Binding("space", "cycle_status", "Correct status", key_display="space", id="detail.status"),
         Binding("t", "audit", "Audit trail", id="detail.audit"),
+        Binding("x", "void", "Discard/void", id="detail.void"),
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("question_mark", "help", "Help", key_display="?", id="detail.help"),
     ]
@@ -58,10 +61,21 @@ class SessionDetailScreen(Screen[None]):
         self.database = database
         self.session_id = session_id
         self.actor = actor
+        """Who makes the corrections (default: the person at the keyboard)."""
         self.record: SessionLog | None = None
         """The session as last loaded (None until it is)."""
         self.work = WorkQueue(self, "session-record")
         """Loading, signing and corrections, in order, off the event loop."""
+
+    @property
+    def who(self) -> str:
+        """The actor of what is done here: `actor`, else the person at the keyboard."""
+        return self.actor or cast("FacilitatorApp", self.app).actor
+
+    @property
+    def keyboard_user(self) -> str:
+        """The person at the keyboard, if known (proposed as signer and author)."""
+        return getattr(self.app, "keyboard_user", "")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -185,7 +199,14 @@ class SessionDetailScreen(Screen[None]):
             )
         self.query_one("#detail-notes", Static).update(self._notes(log))
         signature = self.query_one("#detail-signature", Label)
-        if s.signed_at is not None:
+        if s.state == "void":
+            signature.update(
+                Content.assemble(
+                    ("VOID — kept, but in no report or streak. Reason: ", "bold $error"),
+                    plain(s.void_reason or "").plain,
+                )
+            )
+        elif s.signed_at is not None:
             signature.update(
                 Text.assemble(
                     "Signed by ",
@@ -238,7 +259,9 @@ class SessionDetailScreen(Screen[None]):
             self.notify("Already signed; add an addendum (a) to correct it.", severity="warning")
             return
         if record.session.state != "ended":
-            self.notify("End the session before signing it.", severity="warning")
+            void = record.session.state == "void"
+            why = "A void session is not signed." if void else "End the session before signing it."
+            self.notify(why, severity="warning")
             return
 
         def signed_by(name: str | None) -> None:
@@ -254,7 +277,10 @@ class SessionDetailScreen(Screen[None]):
             )
 
         self.app.push_screen(
-            AskScreen("Sign as (your name and credentials)", value=record.session.facilitator),
+            AskScreen(
+                "Sign as (your name and credentials)",
+                value=self.keyboard_user or record.session.facilitator,
+            ),
             signed_by,
         )
 
@@ -288,7 +314,7 @@ class SessionDetailScreen(Screen[None]):
             self.notify("An addendum needs a reason.", severity="warning")
             return
         author = await self.app.push_screen_wait(
-            AskScreen("Your name", value=record.session.signed_by or "")
+            AskScreen("Your name", value=self.keyboard_user or record.session.signed_by or "")
         )
         if not author:
             return
@@ -322,7 +348,7 @@ class SessionDetailScreen(Screen[None]):
                     session=record.session,
                     participant_id=int(key),
                     now=utcnow(),
-                    actor=self.actor,
+                    actor=self.who,
                 )
 
         self._change(write, lambda: table.move_cursor(row=row_index))
@@ -332,6 +358,16 @@ class SessionDetailScreen(Screen[None]):
         from facilitator.screens.audit_screen import AuditScreen
 
         self.app.push_screen(AuditScreen(self.database, self.session_id))
+
+    def action_void(self) -> None:
+        """A session started by mistake: discard it (nothing recorded) or void it (a reason)."""
+        self._when_loaded(self._void)
+
+    @work
+    async def _void(self, record: SessionLog) -> None:
+        from facilitator.screens.session_void import discard_or_void
+
+        await discard_or_void(self, record)
 
     @on(DataTable.RowSelected, "#detail-attendance")
     def _member_selected(self, _event: DataTable.RowSelected) -> None:
