@@ -117,12 +117,27 @@ class FormScreen(ModalScreen[ResultType]):
         return None, message
 
     def action_save(self) -> None:
-        """Save (a list that is open takes `enter` itself, to choose an option)."""
+        """Save (a list that is open takes `enter` itself, to choose an option).
+
+        In a text field the field takes `enter` itself and submits after every key typed before
+        it (a fast typist or a scanner): reading it here, ahead of those keys, would lose them.
+        """
         focused = self.focused
+        if isinstance(focused, Input):
+            raise SkipAction()
         if focused is not None:
             for node in focused.ancestors_with_self:
                 if isinstance(node, Select) and node.expanded:
                     raise SkipAction()
+        self._save()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._save()
+
+    def _save(self) -> None:
+        """Check the fields and queue the save (once at a time)."""
         if self._saving:
             return
         try:
