@@ -157,30 +157,32 @@ def edit(
 @group_app.command("archive")
 def archive(ctx: typer.Context, group: GroupArg) -> None:
     """Hide a group from the home screen and `group list`; its records stay."""
-    from facilitator.program.groups import get_group, set_archived
-    from facilitator.program.staff import actor
-
-    with state(ctx).database().session() as db:
-        target = get_group(db, group)
-        done = set_archived(db, target, True, actor=actor(db))
-        shown = target.name
-    if not done:
-        typer.echo(f"{shown!r} is archived already.")
-        return
-    typer.echo(f"Archived {shown!r}: its records stay; `facilitator group restore` brings it back.")
+    _archive(ctx, group, archived=True)
 
 
 @group_app.command("restore")
 def restore(ctx: typer.Context, group: GroupArg) -> None:
     """Bring an archived group back to the home screen and `group list`."""
+    _archive(ctx, group, archived=False)
+
+
+def _archive(ctx: typer.Context, group: str, *, archived: bool) -> None:
+    """Archive or restore `group`, saying what happened."""
     from facilitator.program.groups import get_group, set_archived
     from facilitator.program.staff import actor
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)
-        done = set_archived(db, target, False, actor=actor(db))
+        done = set_archived(db, target, archived, actor=actor(db))
         shown = target.name
-    typer.echo(f"Restored {shown!r}." if done else f"{shown!r} is not archived.")
+    if not done:
+        typer.echo(f"{shown!r} is {'archived already' if archived else 'not archived'}.")
+    elif archived:
+        typer.echo(
+            f"Archived {shown!r}: its records stay; `facilitator group restore` brings it back."
+        )
+    else:
+        typer.echo(f"Restored {shown!r}.")
 
 
 @group_app.command("list")

@@ -114,32 +114,19 @@ class MemberFormScreen(FormScreen[str]):
         )
 
         def save() -> str:
-            from sqlmodel import select
-
             from facilitator.program.membership import edit_member
-            from facilitator.program.roster import add_member, clean_name
-            from facilitator.store.models import Participant
+            from facilitator.program.roster import add_member
 
             with database.session() as db:
                 group = group_of(db, group_id)
                 actor = actor_of(app, db)
                 if participant_id is None:
-                    wanted = clean_name(external_id) or None
-                    if (
-                        wanted
-                        and db.exec(
-                            select(Participant).where(Participant.external_id == wanted)
-                        ).first()
-                    ):
-                        raise FieldError(
-                            "member-external", f"External id: {wanted!r} is already someone else's"
-                        )
                     member = add_member(
                         db,
                         group,
                         name=name,
                         code=code or None,
-                        external_id=wanted,
+                        external_id=external_id or None,
                         joined=joined,
                         actor=actor,
                     )
@@ -164,8 +151,10 @@ class MemberFormScreen(FormScreen[str]):
                 return field, f"{self.FIELD_LABELS[field]}: {message[len(option) :]}"
         if message.startswith(("a member needs", "a name is")):
             return "member-name", f"Name: {message}"
-        if message.startswith("code "):
+        if message.startswith("code ") or "check-in code already" in message:
             return "member-code", f"Code: {message}"
+        if message.startswith(("external id ", "an external id")):
+            return "member-external", f"External id: {message}"
         return None, message
 
 
