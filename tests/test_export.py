@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from facilitator.common.clock import FakeClock
 from facilitator.common.files import atomic_output
 from facilitator.curriculum.model import Curriculum
+from facilitator.errors import UserError
 from facilitator.exchange.export import (
     CSV_COLUMNS,
+    CSV_COLUMNS_WITH_CODES,
     ExportFilter,
     export_sessions,
     iter_sessions,
@@ -648,3 +650,94 @@ def test_cli_export_refusals(tmp_path: Path) -> None:
     assert refused.exit_code == 1 and not missing.parent.exists()
     html = run("--format", "html", "--to", "2020-01-01")
     assert html.exit_code == 0 and "No sessions" in html.stdout
+
+
+# --- codes and temporary files ------------------------------------------------------------------
+
+
+def test_csv_leaves_out_codes_unless_asked(database: Database, clock: FakeClock) -> None:
+    recorded = record_session(database, clock)
+    plain = export_text(database, "csv")
+    assert plain.split("\r\n", 1)[0] == ",".join(CSV_COLUMNS) and "code" not in CSV_COLUMNS
+    for code in recorded.codes.values():
+        assert code not in plain
+    with_codes = export_text(database, "csv", include_codes=True)
+    rows = list(csv.DictReader(io.StringIO(with_codes, newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS_WITH_CODES
+    assert {row["name"]: row["code"] for row in rows}["Avery Quinn"] == "AVERY1"
+    # The JSON keeps codes (import matches members on them); the option is for CSV only.
+    [session] = export_json(database)
+    assert {row["name"]: row["code"] for row in session["attendance"]}["Avery Quinn"] == "AVERY1"
+    with pytest.raises(UserError, match="--include-codes applies to --format csv only"):
+        export_text(database, "json", include_codes=True)
+
+
+def test_cli_include_codes(tmp_path: Path, clock: FakeClock) -> None:
+    from typer.testing import CliRunner
+
+    from facilitator.cli import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    database = open_database(url)
+    record_session(database, clock)
+    database.dispose()
+    runner = CliRunner()
+    plain = runner.invoke(app, ["--db", url, "export", "sessions", "-f", "csv"])
+    assert plain.exit_code == 0 and "AVERY1" not in plain.stdout
+    coded = runner.invoke(app, ["--db", url, "export", "sessions", "-f", "csv", "--include-codes"])
+    assert coded.exit_code == 0 and "AVERY1" in coded.stdout
+    refused = runner.invoke(
+        app, ["--db", url, "export", "sessions", "-f", "json", "--include-codes"]
+    )
+    assert refused.exit_code == 1 and "--include-codes" in str(refused.exception)
+
+
+def test_a_killed_export_leaves_a_temp_file_the_next_export_removes(tmp_path: Path) -> None:
+    target = tmp_path / "log.json"
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal\n"
+            "from pathlib import Path\n"
+            "from facilitator.common.files import atomic_output\n"
+            f"with atomic_output(Path({str(target)!r})) as out:\n"
+            '    out.write(\'[{"name": "Avery Quinn"}\')\n'
+            "    out.flush()\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert killed.returncode != 0
+    [left] = [p for p in tmp_path.iterdir() if p.name.startswith(".log.json.")]
+    assert stat.S_IMODE(left.stat().st_mode) == 0o600
+    os.utime(left, (left.stat().st_atime - 60, left.stat().st_mtime - 60))  # a minute ago
+    other = tmp_path / ".other.json.abcd1234.tmp"  # another file's: not this export's to remove
+    other.write_text("x")
+    os.utime(other, (0, 0))
+    with atomic_output(target) as out:
+        out.write("[]\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.json.abcd1234.tmp", "log.json"]
+    assert target.read_text() == "[]\n"
+
+
+def test_a_temp_file_being_written_is_not_swept(tmp_path: Path) -> None:
+    target = tmp_path / "log.csv"
+    with atomic_output(target) as first:
+        first.write("a")
+        [busy] = [p for p in tmp_path.iterdir() if p.name.startswith(".log.csv.")]
+        os.utime(busy, (0, 0))  # old, but still held by its writer
+        with atomic_output(tmp_path / "log.csv") as second:
+            second.write("b")
+        assert busy.exists()
+    assert target.read_text() == "a"
+    assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]
+
+
+def test_a_failed_export_removes_its_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "log.csv"
+    with pytest.raises(RuntimeError), atomic_output(target) as out:
+        out.write("half")
+        raise RuntimeError("disk gone")
+    assert list(tmp_path.iterdir()) == []

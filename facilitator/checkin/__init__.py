@@ -6,7 +6,8 @@ Plain Python (no Textual), one feature per module:
 - `server`: the `CheckinServer` the live screen starts and stops (bind, token, URL, host).
 - `app`: the web app (`make_checkin_app`): where a request goes, its guards and answers.
 - `attempt`: one check-in against the database, in a worker thread, retried on a lock.
-- `limiter`: the failed-code limit per address.
+- `connections`: the HTTP connections (idle timeout, a cap, the app's own error pages).
+- `limiter`: the failed-code limits, per address and across addresses.
 - `page`: the HTML pages, rendered from the Jinja2 templates in `templates/`.
 
 No module is imported here, so importing the package stays cheap (it never imports aiohttp).

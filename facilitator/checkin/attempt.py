@@ -35,6 +35,13 @@ class Answer:
     first_time: str = ""
 
 
+def normalised(raw_code: str) -> str:
+    """The code as looked up: case, spaces and dashes ignored; an over-long value left as is."""
+    from facilitator.program import codes
+
+    return codes.normalise(raw_code) if len(raw_code) <= MAX_CODE_LENGTH else raw_code
+
+
 def _is_lock(exc: BaseException) -> bool:
     """A momentary SQLite lock, raw or wrapped by `Database.session` in a UserError."""
     from sqlalchemy.exc import OperationalError
@@ -76,11 +83,10 @@ def attempt_check_in(
     """Check a member of the session's group in by code, or record the failed attempt."""
 
     from facilitator.common.timeutil import hhmm
-    from facilitator.program import codes
     from facilitator.session import attendance as att
     from facilitator.store.models import Group, GroupSession, Method, SessionState
 
-    code = codes.normalise(raw_code) if len(raw_code) <= MAX_CODE_LENGTH else raw_code
+    code = normalised(raw_code)
     with database.session() as db:
         session = db.get(GroupSession, session_id)
         if session is None:

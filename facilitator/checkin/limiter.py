@@ -1,25 +1,39 @@
-"""The failed-code limit of phone check-in: unknown codes per remote address in a sliding window.
+"""The failed-code limits of phone check-in, on an injected monotonic clock (tests move time).
 
-Plain Python on an injected monotonic clock, so tests move time by hand.
+- Per address: at most `limit` unknown codes in a sliding window. An attempt takes a slot
+  (`admit`) before anything is awaited and gives it back (`settle`) when the answer is known, so
+  the limit holds however many requests arrive at once.
+- Across addresses: a global budget of unknown codes per window. Once it is spent, an address
+  that has already sent an unknown code waits for the window; an address with no failure may
+  still try (a member arriving late gets in), so a sweep from many addresses gets at most the
+  budget plus one try per address a minute.
+- `AddressTurns`: one attempt in flight per address; the others wait their turn (a room behind
+  one Wi-Fi address still gets in, one after another).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 WINDOW_SECONDS = 60.0
-"""The sliding window of the failed-code limit."""
+"""The sliding window of the failed-code limits."""
+
+GLOBAL_FAILURES_PER_MINUTE = 30
+"""Unknown codes a minute across all addresses before addresses that failed must wait."""
 
 
 class FailureLimiter:
-    """Failed codes per remote address in a sliding window, on a monotonic clock."""
+    """Failed codes per remote address and in total, in a sliding window."""
 
     def __init__(
         self,
         limit: int,
         *,
+        global_limit: int | None = None,
         window: float = WINDOW_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
         max_addresses: int = 4096,
@@ -27,10 +41,13 @@ class FailureLimiter:
         if limit < 1:
             raise ValueError("the failed-code limit must be at least 1")
         self.limit = limit
+        self.global_limit = max(limit, global_limit or GLOBAL_FAILURES_PER_MINUTE)
         self.window = window
         self.monotonic = monotonic
         self.max_addresses = max_addresses
         self._failures: dict[str, deque[float]] = {}
+        self._all: deque[float] = deque()
+        self._pending: dict[str, int] = {}
 
     def _recent(self, address: str, now: float) -> deque[float] | None:
         times = self._failures.get(address)
@@ -43,13 +60,45 @@ class FailureLimiter:
             return None
         return times
 
+    def _global_wait(self, now: float) -> float | None:
+        while self._all and now - self._all[0] >= self.window:
+            self._all.popleft()
+        spent = len(self._all) + sum(self._pending.values())
+        if spent < self.global_limit:
+            return None
+        if not self._all:  # all in flight: a second, then look again
+            return 1.0
+        return max(0.0, self.window - (now - self._all[0]))
+
     def retry_after(self, address: str) -> float | None:
-        """Seconds until `address` may try again, or None if it is not blocked."""
+        """Seconds until `address` may try again, or None if it may try now."""
         now = self.monotonic()
         times = self._recent(address, now)
-        if times is None or len(times) < self.limit:
-            return None
-        return max(0.0, self.window - (now - times[-self.limit]))
+        used = (len(times) if times else 0) + self._pending.get(address, 0)
+        if used >= self.limit:
+            if times is None or len(times) < self.limit:
+                return 1.0  # its other attempts are still in flight
+            return max(0.0, self.window - (now - times[-self.limit]))
+        if times is None and address not in self._pending:
+            return None  # no failure yet: the global budget does not hold it back
+        return self._global_wait(now)
+
+    def admit(self, address: str) -> float | None:
+        """Take a slot for one attempt from `address` (None), or say how long to wait."""
+        wait = self.retry_after(address)
+        if wait is None:
+            self._pending[address] = self._pending.get(address, 0) + 1
+        return wait
+
+    def settle(self, address: str, *, failed: bool) -> None:
+        """Give back the slot `admit` took; a failed attempt counts in the window."""
+        left = self._pending.get(address, 0) - 1
+        if left > 0:
+            self._pending[address] = left
+        else:
+            self._pending.pop(address, None)
+        if failed:
+            self.record(address)
 
     def record(self, address: str) -> None:
         """Count one failed code from `address`."""
@@ -61,6 +110,9 @@ class FailureLimiter:
         # Only the newest `limit` failures matter for the decision; keep memory bounded.
         while len(times) > self.limit:
             times.popleft()
+        self._all.append(now)
+        while len(self._all) > self.global_limit:
+            self._all.popleft()
 
     def _prune(self, now: float) -> None:
         for address in list(self._failures):
@@ -69,3 +121,30 @@ class FailureLimiter:
             # Still full of fresh offenders: forget the oldest one rather than grow.
             oldest = min(self._failures, key=lambda a: self._failures[a][-1])
             del self._failures[oldest]
+
+
+class AddressTurns:
+    """One attempt in flight per remote address; the rest wait in arrival order."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, address: str) -> AsyncIterator[None]:
+        """Wait for `address`'s turn, and hold it inside the block."""
+        lock, users = self._locks.get(address, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[address] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[address]
+            if users <= 1:
+                del self._locks[address]
+            else:
+                self._locks[address] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)

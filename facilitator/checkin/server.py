@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from facilitator.checkin.app import STATE, make_checkin_app
+from facilitator.checkin.app import BODY_TIMEOUT, STATE, make_checkin_app
+from facilitator.checkin.connections import (
+    IDLE_TIMEOUT,
+    MAX_CONNECTIONS,
+    CheckinRunner,
+    ConnectionLimits,
+)
 from facilitator.errors import UserError
 
 if TYPE_CHECKING:
@@ -35,8 +41,8 @@ class PortInUse(CheckinError):
 
 
 def new_token() -> str:
-    """A fresh capability token: 24 random bytes (192 bits), URL-safe."""
-    return secrets.token_urlsafe(24)
+    """A fresh capability token: 16 random bytes (128 bits), 22 URL-safe characters."""
+    return secrets.token_urlsafe(16)
 
 
 def default_host() -> str:
@@ -83,7 +89,8 @@ _QUIET = _QuietLogger(logging.getLogger("facilitator.checkin"), {})
 class CheckinServer:
     """The phone check-in server of one live session: start it on the UI's loop, stop it at the end.
 
-    Each `start` makes a new token (so the URL changes); `stop` kills it.
+    Each `start` makes a new token (so the URL changes); `stop` kills it. The defaults are the
+    contract's: 10 failed codes a minute per address (and a budget across addresses), 10 s idle.
     """
 
     def __init__(
@@ -94,15 +101,25 @@ class CheckinServer:
         clock: Now | None = None,
         on_checkin: OnCheckin | None = None,
         max_failures_per_minute: int = 10,
+        global_failures_per_minute: int | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
         self.session_id = session_id
-        self.clock = clock
-        self.on_checkin = on_checkin
-        self.max_failures_per_minute = max_failures_per_minute
-        self.monotonic = monotonic
-        self._runner: web.AppRunner | None = None
+        self.limits = ConnectionLimits(idle_timeout, max_connections)
+        self.app_options: dict[str, Any] = {
+            "clock": clock,
+            "on_checkin": on_checkin,
+            "max_failures_per_minute": max_failures_per_minute,
+            "global_failures_per_minute": global_failures_per_minute,
+            "body_timeout": body_timeout,
+            "monotonic": monotonic,
+        }
+        """What `make_checkin_app` gets at each start."""
+        self._runner: CheckinRunner | None = None
         self._app: web.Application | None = None
         self._token: str | None = None
         self._host = ""
@@ -147,17 +164,14 @@ class CheckinServer:
         if self._runner is not None:
             raise RuntimeError("the check-in server is already running")
         token = new_token()
-        app = make_checkin_app(
-            self.database,
-            self.session_id,
-            token,
-            clock=self.clock,
-            on_checkin=self.on_checkin,
-            max_failures_per_minute=self.max_failures_per_minute,
-            monotonic=self.monotonic,
-        )
-        runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=2.0, logger=_QUIET
+        app = make_checkin_app(self.database, self.session_id, token, **self.app_options)
+        runner = CheckinRunner(
+            app,
+            limits=self.limits,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            logger=_QUIET,
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -170,6 +184,12 @@ class CheckinServer:
         self._host, self._port = str(bound[0]), int(bound[1])
         self._runner, self._app, self._token = runner, app, token
         return self._host, self._port
+
+    def forget_answers(self) -> None:
+        """Forget the remembered answers to valid codes (call after checking someone out or
+        changing a status, so a phone sent again within the minute is asked afresh)."""
+        if self._app is not None:
+            self._app[STATE].answered.clear()
 
     async def stop(self) -> None:
         """Stop serving; the token dies with it. Safe to call twice."""

@@ -75,6 +75,14 @@ def sessions(
         bool,
         typer.Option("--include-live", help="Also sessions still in progress (default: ended)."),
     ] = False,
+    include_codes: Annotated[
+        bool,
+        typer.Option(
+            "--include-codes",
+            help="CSV only: add members' check-in codes (left out by default: they work as "
+            "credentials).",
+        ),
+    ] = False,
 ) -> None:
     """Session logs: agenda, breaks, attendance, notes, addenda and signatures."""
     from facilitator.common.files import atomic_output
@@ -92,6 +100,7 @@ def sessions(
         "fmt": fmt.value,
         "filt": filt,
         "bom": bom,
+        "include_codes": include_codes,
         "now": utcnow(),
     }
     with state(ctx).database().session() as db:

@@ -9,9 +9,11 @@ failure to write it is one line naming the file.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -120,6 +122,77 @@ def _fsync_folder(folder: Path) -> None:
         os.close(dir_fd)
 
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+STALE_SECONDS = 3600.0
+"""Where a temp file cannot be locked, one untouched this long belongs to a dead writer."""
+
+FRESH_SECONDS = 5.0
+"""A temp file younger than this is left alone (its writer may not have locked it yet)."""
+
+
+def _hold(fd: int) -> None:
+    """Mark a temp file as being written (the lock dies with the process, however it ends)."""
+    if fcntl is not None:
+        with suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _abandoned(temp: Path) -> bool:
+    """Whether no live writer holds `temp` (a killed export left it behind)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        try:
+            return time.time() - temp.stat().st_mtime > STALE_SECONDS
+        except OSError:
+            return False
+    try:
+        fd = os.open(temp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # still being written
+    else:
+        return True
+    finally:
+        os.close(fd)
+
+
+def sweep_temp_files(target: Path) -> int:
+    """Remove the temp files that killed writers left beside `target`; returns how many.
+
+    Only files named as `atomic_output` names them for this target, owned by this user.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{target.name}.") + r"[A-Za-z0-9_]+\.tmp")
+    removed = 0
+    owner = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not entry.is_file(follow_symlinks=False) or owner not in (None, info.st_uid):
+            continue
+        if time.time() - info.st_mtime < FRESH_SECONDS:
+            continue
+        temp = Path(entry.path)
+        if _abandoned(temp):
+            temp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 @contextmanager
 def atomic_output(
     path: Path, *, newline: str | None = "", replace: bool = True, option: str = ""
@@ -128,14 +201,17 @@ def atomic_output(
 
     On any failure the temp file is removed and `path` is untouched; a failure of the file
     system is a UserError naming `path`. With `replace` False an existing file is never
-    overwritten. `option` prefixes messages (e.g. "--out: ").
+    overwritten. `option` prefixes messages (e.g. "--out: "). Temp files that a killed writer
+    left beside `path` are removed first (the one being written is locked until it is done).
     """
     target = Path(path).expanduser()
     folder = _check_target(target, option=option, replace=replace)
+    sweep_temp_files(target)
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise _cannot_write(target, option, exc) from None
+    _hold(fd)
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:

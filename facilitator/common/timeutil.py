@@ -48,13 +48,18 @@ def hhmm(value: dt.datetime | None, tz: str) -> str:
     return "" if value is None else local(value, tz).format("HH:mm")
 
 
+def local_minute(value: dt.datetime | None, tz: str) -> str:
+    """`2026-12-01 08:06` in the group's time zone (for messages and lists), or ''."""
+    return "" if value is None else local(value, tz).format("YYYY-MM-DD HH:mm")
+
+
 def iso(value: dt.datetime | None, tz: str) -> str | None:
-    """ISO 8601 with the group's offset, e.g. `2026-11-22T18:02:00-05:00`."""
+    """ISO 8601 to the second with the group's offset, e.g. `2026-11-22T18:02:00-05:00`."""
     if value is None:
         return None
     utc = as_utc(value)
     assert utc is not None
-    return utc.astimezone(zone(tz)).isoformat()
+    return utc.astimezone(zone(tz)).isoformat(timespec="seconds")
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:

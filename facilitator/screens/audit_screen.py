@@ -32,15 +32,18 @@ class AuditScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from facilitator.store.audit import audit_lines
+        from facilitator.common.timeutil import local_minute
+        from facilitator.store.audit import audit_lines, session_zones
 
         table = self.query_one("#audit", DataTable)
-        table.add_columns("when (UTC)", "who", "what", "session", "member", "details")
+        table.add_columns("when", "who", "what", "session", "member", "details")
         with self.database.session() as db:
             lines = list(audit_lines(db, session_id=self.session_id))
+            zones, default = session_zones(db, {line.session_id for line in lines})
         for line in lines:
+            tz = zones.get(line.session_id or "", default)
             table.add_row(
-                line.at.strftime("%Y-%m-%d %H:%M:%S"),
+                local_minute(line.at, tz),
                 plain(line.actor),
                 line.action,
                 (line.session_id or "")[:8],

@@ -13,7 +13,8 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from facilitator.common.text import safe_cell
-from facilitator.store.models import AuditEvent, Participant
+from facilitator.common.timeutil import iso, machine_timezone
+from facilitator.store.models import AuditEvent, Group, GroupSession, Participant
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,36 @@ def audit_lines(
         yield AuditLine(event.at, event.actor, event.action, event.session_id, name, event.detail)
 
 
+def session_zones(db: Session, session_ids: set[str | None]) -> tuple[dict[str, str], str]:
+    """The time zone to show each session's events in (its group's), and one for the rest.
+
+    Events without a session are shown in the groups' zone when every group shares one, else in
+    this machine's zone.
+    """
+    wanted = [sid for sid in session_ids if sid]
+    zones: dict[str, str] = {}
+    if wanted:
+        query = select(GroupSession.id, Group.timezone).join(
+            Group, col(Group.id) == col(GroupSession.group_id)
+        )
+        zones = dict(db.exec(query.where(col(GroupSession.id).in_(wanted))).all())
+    shared = set(db.exec(select(Group.timezone).distinct().limit(2)).all())
+    default = shared.pop() if len(shared) == 1 else machine_timezone()
+    return zones, default
+
+
 def write_audit(lines: Iterator[AuditLine], out: TextIO, fmt: str) -> int:
-    """Write events as CSV (one row each) or JSON (a list); returns how many."""
+    """Write events as CSV (one row each) or JSON (a list); returns how many.
+
+    `at` is ISO 8601 in UTC to the second (`2026-12-01T14:06:29+00:00`).
+    """
     count = 0
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(FIELDS)
         for line in lines:
             cells = [
-                line.at.isoformat(),
+                iso(line.at, "UTC"),
                 line.actor,
                 line.action,
                 line.session_id or "",
@@ -102,7 +124,7 @@ def write_audit(lines: Iterator[AuditLine], out: TextIO, fmt: str) -> int:
     out.write("[")
     for line in lines:
         record = {
-            "at": line.at.isoformat(),
+            "at": iso(line.at, "UTC"),
             "actor": line.actor,
             "action": line.action,
             "session_id": line.session_id,

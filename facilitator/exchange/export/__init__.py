@@ -12,11 +12,14 @@ Choices (the contract leaves them open):
   (`topic_title`) and in the HTML only.
 - Only ended sessions are exported unless `include_live` is set; a live session is still changing.
 - `--from`/`--to` compare with each session's local date in its group's time zone, inclusive.
-- Times are ISO 8601 in the group's time zone with its offset. `minutes` is service minutes as
-  stored. Attendance is ordered by name (then external id, code); notes put the group note first,
-  then member notes by name; agenda by position; breaks and addenda by time.
+- Times are ISO 8601 to the second in the group's time zone with its offset. `minutes` is
+  service minutes as stored. Attendance is ordered by name (then external id, code); notes put
+  the group note first, then member notes by name; agenda by position; breaks and addenda by
+  time.
 - The CSV has one row per attendance record; any cell that a spreadsheet could read as a formula
-  (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+  (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`. Members' check-in codes
+  (which work as credentials) are in the CSV only with `include_codes`; the JSON keeps them,
+  since import matches members on them.
 - The HTML shows no personal check-in codes (not needed on a printed record).
 
 Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats; the HTML
@@ -28,6 +31,7 @@ from facilitator.common.text import FORMULA_STARTS, safe_cell
 from facilitator.exchange.export.html import session_html, write_html
 from facilitator.exchange.export.json_csv import (
     CSV_COLUMNS,
+    CSV_COLUMNS_WITH_CODES,
     JSON_KEYS,
     csv_rows,
     session_record,
@@ -47,6 +51,7 @@ from facilitator.exchange.export.run import FORMATS, export_sessions
 __all__ = [
     "BATCH_SIZE",
     "CSV_COLUMNS",
+    "CSV_COLUMNS_WITH_CODES",
     "FORMATS",
     "FORMULA_STARTS",
     "JSON_KEYS",

@@ -11,7 +11,7 @@ from facilitator.common.text import safe_cell
 from facilitator.common.timeutil import iso
 from facilitator.exchange.export.loading import SessionLog
 
-CSV_COLUMNS: tuple[str, ...] = (
+CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
     "session_id",
     "date",
     "group",
@@ -28,7 +28,10 @@ CSV_COLUMNS: tuple[str, ...] = (
     "minutes",
     "method",
 )
-"""The CSV header, in order."""
+"""The CSV header with `--include-codes`, in order."""
+
+CSV_COLUMNS: tuple[str, ...] = tuple(c for c in CSV_COLUMNS_WITH_CODES if c != "code")
+"""The CSV header, in order: a check-in code works as a credential, so it is left out."""
 
 JSON_KEYS: tuple[str, ...] = (
     "id",
@@ -138,8 +141,8 @@ def minutes_text(minutes: float) -> str:
     return f"{round(float(minutes), 2):.2f}".rstrip("0").rstrip(".")
 
 
-def csv_rows(log: SessionLog) -> Iterator[list[str]]:
-    """The CSV rows of one session: one per attendance record."""
+def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[str]]:
+    """The CSV rows of one session: one per attendance record (codes only if asked)."""
     tz = log.timezone
     s = log.session
     head = [
@@ -156,7 +159,7 @@ def csv_rows(log: SessionLog) -> Iterator[list[str]]:
             *head,
             person.name,
             person.external_id,
-            person.code,
+            *([person.code] if include_codes else []),
             row.status,
             iso(row.checked_in_at, tz),
             iso(row.checked_out_at, tz),
@@ -166,14 +169,16 @@ def csv_rows(log: SessionLog) -> Iterator[list[str]]:
         yield [safe_cell(cell) for cell in cells]
 
 
-def write_csv(logs: Iterator[SessionLog], out: TextIO, *, bom: bool = False) -> int:
+def write_csv(
+    logs: Iterator[SessionLog], out: TextIO, *, bom: bool = False, include_codes: bool = False
+) -> int:
     """One row per attendance record under a header (header only if none); returns sessions."""
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS_WITH_CODES if include_codes else CSV_COLUMNS)
     count = 0
     for log in logs:
-        writer.writerows(csv_rows(log))
+        writer.writerows(csv_rows(log, include_codes=include_codes))
         count += 1
     return count

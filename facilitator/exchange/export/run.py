@@ -25,6 +25,7 @@ def export_sessions(
     fmt: str,
     filt: ExportFilter | None = None,
     bom: bool = False,
+    include_codes: bool = False,
     batch_size: int = BATCH_SIZE,
     actor: str = "",
     now: dt.datetime | None = None,
@@ -32,7 +33,8 @@ def export_sessions(
 ) -> int:
     """Write the matching sessions to `out` in `fmt`; audit it; return the number of sessions.
 
-    `progress`, if given, is called with the number of sessions written so far.
+    `progress`, if given, is called with the number of sessions written so far. The CSV carries
+    members' check-in codes only with `include_codes` (the JSON always does: import matches on it).
     """
     filt = filt or ExportFilter()
     if fmt not in FORMATS:
@@ -43,13 +45,17 @@ def export_sessions(
         )
     if bom and fmt != "csv":
         raise UserError("--bom applies to --format csv only")
+    if include_codes and fmt != "csv":
+        raise UserError(
+            "--include-codes applies to --format csv only (json always has codes, html never)"
+        )
     logs = iter_sessions(db, filt, batch_size=batch_size)
     if progress is not None:
         logs = _counted(logs, progress)
     if fmt == "json":
         count = write_json(logs, out)
     elif fmt == "csv":
-        count = write_csv(logs, out, bom=bom)
+        count = write_csv(logs, out, bom=bom, include_codes=include_codes)
     else:
         count = write_html(logs, out, filt)
     audit(
@@ -62,6 +68,7 @@ def export_sessions(
         **{"from": filt.date_from.isoformat() if filt.date_from else None},
         to=filt.date_to.isoformat() if filt.date_to else None,
         include_live=filt.include_live,
+        include_codes=include_codes,
         count=count,
     )
     db.flush()
