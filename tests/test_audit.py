@@ -128,8 +128,15 @@ async def test_every_event_of_a_session_has_the_person_at_the_keyboard_as_actor(
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("space")  # a correction after the session
+        await pilot.press("space")  # a correction after the session: status, reason, confirm
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"Was in the waiting room", "enter")
+        await pilot.pause()
+        await pilot.press("y")
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press("s", "enter", "y")  # signed as the person at the keyboard
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -166,6 +173,7 @@ async def test_every_event_of_a_session_has_the_person_at_the_keyboard_as_actor(
         "session.start",
         "checkin",
         "attendance.status",
+        "attendance.correct",
         "note.create",
         "agenda.next",
         "session.end",

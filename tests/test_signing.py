@@ -156,7 +156,12 @@ def test_sign_and_addendum_commands(tmp_path: Path, clock: FakeClock) -> None:
         app, ["--db", url, "addendum", short, "--text", "x", "--reason", "y", "--by", "J"]
     )
     assert early.exit_code == 1 and "not signed" in str(early.exception)
-    signed = runner.invoke(app, ["--db", url, "sign", short, "--by", "Jordan Rivers"])
+    assert "session record (history → enter)" in str(early.exception)
+    # Members who attended have no note: listed, and nothing is signed without --yes.
+    refused = runner.invoke(app, ["--db", url, "sign", short, "--by", "Jordan Rivers"])
+    assert refused.exit_code == 1 and "--yes" in str(refused.exception)
+    assert "have no progress note: " in refused.output and "Avery Quinn" in refused.output
+    signed = runner.invoke(app, ["--db", url, "sign", short, "--by", "Jordan Rivers", "--yes"])
     assert signed.exit_code == 0, signed.output
     assert f"Signed session {recorded.session_id} (Evening IOP, 2026-11-16)" in signed.stdout
     assert runner.invoke(app, ["--db", url, "sign", short, "--by", "Jordan Rivers"]).exit_code == 1

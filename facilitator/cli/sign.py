@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from facilitator.cli.context import state
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SessionId = Annotated[
     str, typer.Argument(metavar="SESSION_ID", help="The session's id (or its first 6+ characters).")
@@ -17,20 +21,52 @@ def sign(
     ctx: typer.Context,
     session_id: SessionId,
     by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who signs (required).")],
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Sign without asking, even with notes missing or cloned.",
+        ),
+    ] = False,
 ) -> None:
-    """Sign an ended session: its attendance and notes are locked from then on."""
+    """Sign an ended session: its attendance and notes are locked from then on.
+
+    Members who attended and have no progress note, and near-identical notes, are listed first;
+    signing then asks to confirm (or takes --yes)."""
     from facilitator.common.timeutil import local, utcnow
-    from facilitator.session.signing import sign_session
-    from facilitator.store.models import Group
+    from facilitator.session.signing import find_session, sign_session
+    from facilitator.store.models import Group, SessionState
 
     with state(ctx).database().session() as db:
-        session = sign_session(db, session_id, by=by, now=utcnow())
+        found = find_session(db, session_id)
+        if found.state == SessionState.ENDED and found.signed_at is None and by.strip():
+            _check_notes(db, found.id, yes=yes)
+        session = sign_session(db, found.id, by=by, now=utcnow())
         group = db.get(Group, session.group_id)
         assert group is not None and session.signed_at is not None
         when = local(session.signed_at, group.timezone).format("YYYY-MM-DD HH:mm")
         label = f"{group.name}, {session.local_date.isoformat()}"
         signer, full_id = session.signed_by, session.id
     typer.echo(f"Signed session {full_id} ({label}) by {signer} at {when}.")
+
+
+def _check_notes(db: Session, session_id: str, *, yes: bool) -> None:
+    """Warn about missing and cloned notes; without --yes, ask (a terminal) or refuse."""
+    from facilitator.errors import UserError
+    from facilitator.session.notes import note_problems
+
+    problems = note_problems(db, session_id)
+    if not problems:
+        return
+    for line in problems.lines():
+        typer.echo(f"warning: {line}", err=True)
+    if yes:
+        return
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UserError("nothing was signed: to sign as it is, confirm with --yes")
+    if not typer.confirm("Sign it as it is?", default=False, err=True):
+        raise UserError("nothing was signed")
 
 
 def addendum(

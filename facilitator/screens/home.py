@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from facilitator.screens.group_form import GroupValues
     from facilitator.screens.start_dialog import StartChoice, StartPlan
     from facilitator.session.live import LiveSession
+    from facilitator.session.signing import UnsignedCount
     from facilitator.store.models import Group, GroupSession
 
 WELCOME = (
@@ -65,7 +66,7 @@ class HomeScreen(TableScreen):
         Binding("h", "history", "History", id="home.history"),
         Binding("r", "report", "Attendance report", id="home.report"),
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
-        Binding("q", "app.quit", "Quit", id="home.quit"),
+        Binding("q", "app.quit", "Quit", show=False, id="home.quit"),  # the footer shows ^q
     ]
 
     @dataclass
@@ -73,8 +74,8 @@ class HomeScreen(TableScreen):
         """The groups as stored (posted from the loading thread)."""
 
         lines: list[GroupLine]
-        overdue: int
-        """Sessions ended over 24 hours ago and still unsigned."""
+        overdue: UnsignedCount
+        """Unsigned sessions ended over 24 hours ago, and those missing a member's note."""
 
         error: str | None = None
 
@@ -131,7 +132,7 @@ class HomeScreen(TableScreen):
         from facilitator.common.timeutil import utcnow
         from facilitator.program.groups import list_groups
         from facilitator.session.lifecycle import last_session, live_session
-        from facilitator.session.signing import unsigned_overdue
+        from facilitator.session.signing import UnsignedCount, unsigned_count
 
         try:
             with self.database.session() as db:
@@ -144,10 +145,10 @@ class HomeScreen(TableScreen):
                     )
                     for s in list_groups(db)
                 ]
-                overdue = len(unsigned_overdue(db, utcnow()))
-            loaded = self.Loaded(lines, overdue)
+                unsigned = unsigned_count(db, utcnow())
+            loaded = self.Loaded(lines, unsigned)
         except UserError as exc:
-            loaded = self.Loaded([], 0, str(exc))
+            loaded = self.Loaded([], UnsignedCount(0, 0), str(exc))
         if not get_current_worker().is_cancelled:  # a newer load is on its way
             self.post_message(loaded)
 
@@ -190,14 +191,14 @@ class HomeScreen(TableScreen):
                 if str(line.group.id) == keep:
                     self.table.move_cursor(row=index)
 
-    def _flag_unsigned(self, overdue: int) -> None:
-        """Sessions ended more than 24 hours ago and still unsigned: reviewers look for these."""
+    def _flag_unsigned(self, overdue: UnsignedCount) -> None:
+        """Sessions ended over 24 hours ago and still unsigned, and unsigned ones with members
+        who attended and have no note: reviewers look for these."""
         label = self.query_one("#home-unsigned", Label)
         if overdue:
             label.update(
                 Content.styled(
-                    f"{overdue} session(s) ended over 24 hours ago are still unsigned "
-                    "— open the history (h) and sign them (s).",
+                    f"{overdue.sentence()} — open the history (h) to finish and sign them (s).",
                     "bold $warning",
                 )
             )

@@ -1,7 +1,12 @@
-"""One session, read-only: agenda planned vs actual, attendance, notes, addenda, signature.
+"""One session: agenda planned vs actual, attendance, notes, addenda, signature.
 
-Signing (`s`) locks the record; corrections after that are addenda (`a`), shown beside the original.
-A session started by mistake is discarded or voided (`x`, see `session_void`).
+After the session and until it is signed, its notes are written and edited here (`tab`, see
+`session_record_notes`) and a member's status is corrected with a reason (`space`, see
+`session_record_status`). Signing (`s`, after a warning about missing or cloned notes) locks the
+record; corrections after that are addenda (`a`), shown beside the original. A session started
+by mistake is discarded or voided (`x`, see `session_void`).
+
+Another screen opens a session's record with `SessionDetailScreen(database, session_id)`.
 """
 
 from __future__ import annotations
@@ -10,46 +15,43 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static, TextArea
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.session_record_notes import RecordNotes
+from facilitator.screens.session_record_status import correct_status, refusal
+from facilitator.screens.session_record_tables import fill_table
 from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.database import Database
-from facilitator.widgets.plain import plain
+from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.tables import selected_key
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from facilitator.app import FacilitatorApp
     from facilitator.exchange.export import SessionLog
-
-
-def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> str:
-    if start is None or end is None:
-        return ""
-    return f"{(end - start).total_seconds() / 60:.0f}"
 
 
 class SessionDetailScreen(Screen[None]):
     """The record of one session."""
 
     COMMANDS = {ScreenActions}
+    CSS_PATH = "session_record.tcss"
     BINDINGS = [
+        Binding("tab", "focus_notes", "Notes", key_display="tab", id="detail.notes"),
         Binding("s", "sign", "Sign", id="detail.sign"),
         Binding("a", "addendum", "Addendum", id="detail.addendum"),
-        Binding("m", "member", "Member", id="detail.member"),
-        Binding("space", "cycle_status", "Correct status", key_display="space", id="detail.status"),
+        Binding("m", "member", "Member", show=False, id="detail.member"),
+        Binding(
+            "space", "correct_status", "Correct status", key_display="space", id="detail.status"
+        ),
         Binding("t", "audit", "Audit trail", id="detail.audit"),
         Binding("x", "void", "Discard/void", id="detail.void"),
         Binding("escape", "back", "Back", id="detail.back"),
@@ -85,14 +87,26 @@ class SessionDetailScreen(Screen[None]):
             yield DataTable(id="detail-agenda", cursor_type="none", zebra_stripes=True)
             yield Label("Attendance", classes="section")
             yield DataTable(id="detail-attendance", cursor_type="row", zebra_stripes=True)
+            yield Label("", id="detail-editor-hint", classes="section")
+            yield NotesPanel(id="detail-editor")
             yield Label("Notes", classes="section")
             yield Static(id="detail-notes")
             yield Label("", id="detail-signature", classes="section")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.table = self.query_one("#detail-attendance", DataTable)
+        self.editor = self.query_one(NotesPanel)
+        self.editor.display = False
+        self.notes = RecordNotes(
+            self, self.editor, self.work, self.database, self.session_id, lambda: self.who
+        )
+        self.notes.on_saved = self._redraw_notes
         self.reload()
-        self.query_one("#detail-attendance", DataTable).focus()
+        self.table.focus()
+
+    def on_screen_suspend(self) -> None:
+        self.notes.save()
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.work.drain)  # a correction queued is still saved
@@ -144,114 +158,80 @@ class SessionDetailScreen(Screen[None]):
 
     def _draw(self, log: SessionLog) -> None:
         """Draw the session as stored."""
-        from facilitator.common.timeutil import hhmm, local
+        from facilitator.screens import session_record_draw as show
 
         self.record = log
-        s, tz = log.session, log.timezone
-        title = Text.assemble(
-            plain(log.group.name, "bold"),
-            f"  ·  {s.local_date}  ·  ",
-            plain(s.topic_title or s.topic_id),
-            "  ·  " if s.facilitator else "",
-            plain(s.facilitator),
-        )
-        self.query_one("#detail-title", Label).update(title)
-        ended = hhmm(s.ended_at, tz) if s.ended_at else "still live"
-        self.query_one("#detail-times", Label).update(
-            f"{local(s.started_at, tz).format('ddd D MMM YYYY')}  {hhmm(s.started_at, tz)}–{ended}"
-            f"  ({tz})  ·  planned {s.planned_minutes} min"
-        )
+        self.query_one("#detail-title", Label).update(show.title(log))
+        self.query_one("#detail-times", Label).update(show.times(log))
         agenda = self.query_one("#detail-agenda", DataTable)
-        agenda.clear(columns=True)
-        agenda.add_columns("#", "item", "kind", "planned", "actual", "from", "to")
-        for item in log.agenda:
-            agenda.add_row(
-                str(item.position + 1),
-                plain(item.title),
-                item.kind,
-                f"{item.planned_minutes + item.extra_minutes}",
-                "skipped" if item.skipped else _minutes(item.started_at, item.ended_at),
-                hhmm(item.started_at, tz),
-                hhmm(item.ended_at, tz),
-            )
-        for brk in log.breaks:
-            agenda.add_row(
-                "",
-                "break",
-                "break",
-                f"{brk.planned_minutes}",
-                _minutes(brk.started_at, brk.ended_at),
-                hhmm(brk.started_at, tz),
-                hhmm(brk.ended_at, tz),
-            )
-        table = self.query_one("#detail-attendance", DataTable)
-        table.clear(columns=True)
-        table.add_columns("name", "status", "in", "out", "minutes", "how")
-        for row, person in log.attendance:
-            table.add_row(
-                plain(person.name),
-                row.status.replace("_", " "),
-                hhmm(row.checked_in_at, tz),
-                hhmm(row.checked_out_at, tz),
-                f"{row.minutes:.0f}",
-                row.method or "",
-                key=str(person.id),
-            )
-        self.query_one("#detail-notes", Static).update(self._notes(log))
-        signature = self.query_one("#detail-signature", Label)
-        if s.state == "void":
-            signature.update(
-                Content.assemble(
-                    ("VOID — kept, but in no report or streak. Reason: ", "bold $error"),
-                    plain(s.void_reason or "").plain,
-                )
-            )
-        elif s.signed_at is not None:
-            signature.update(
-                Text.assemble(
-                    "Signed by ",
-                    plain(s.signed_by),
-                    f" on {local(s.signed_at, tz).format('YYYY-MM-DD HH:mm')}"
-                    " — locked; corrections are addenda (a).",
-                )
-            )
-        else:
-            signature.update(
-                Content.styled(
-                    "UNSIGNED — press s to sign once the record is complete.", "$warning"
-                )
-            )
+        fill_table(agenda, show.AGENDA_HEADINGS, show.agenda_rows(log))
+        fill_table(self.table, show.ATTENDANCE_HEADINGS, show.attendance_rows(log))
+        self._draw_editor(log)
+        self.query_one("#detail-notes", Static).update(show.notes_content(log))
+        self.query_one("#detail-signature", Label).update(show.signature(log))
 
-    @staticmethod
-    def _notes(log: SessionLog) -> Content:
-        from facilitator.common.timeutil import local
+    def _draw_editor(self, log: SessionLog) -> None:
+        """Editors for an ended, unsigned session; otherwise the notes are read-only."""
+        why_not = refusal(log)
+        was, self.notes.editable = self.notes.editable, why_not is None
+        self.editor.display = self.notes.editable
+        if not self.notes.editable and self.editor.has_focus_within:
+            self.table.focus()
+        self.query_one("#detail-editor-hint", Label).update(
+            "Notes — tab to write, saved as you type; escape leaves" if self.notes.editable else ""
+        )
+        if self.notes.editable and not was:
+            self._show_selected()
 
-        parts: list[str | tuple[str, str]] = []
-        for note, author in log.notes:
-            who = plain(author.name).plain if author else "Session note"
-            fmt = f" ({note.format})" if note.format else ""
-            parts += [(who + fmt, "bold"), "\n", plain(note.text, lines=True).plain or "(empty)"]
-            parts.append("\n\n")
-        for number, addendum in enumerate(log.addenda, 1):
-            when = local(addendum.created_at, log.timezone).format("YYYY-MM-DD HH:mm")
-            by = plain(addendum.author).plain
-            parts += [
-                (f"ADDENDUM {number} — {by}, {when}", "bold $warning"),
-                "\n",
-                "Reason: ",
-                plain(addendum.reason).plain,
-                "\n",
-                plain(addendum.text, lines=True).plain,
-                "\n\n",
-            ]
-        if not parts:
-            return Content("No notes.")
-        return Content.assemble(*parts)
+    def _show_selected(self) -> None:
+        """Show the selected member's note in the editor."""
+        key = selected_key(self.table)
+        name = ""
+        if key is not None and self.record is not None:
+            name = next((p.name for _, p in self.record.attendance if str(p.id) == key), "")
+        self.notes.show(int(key) if key is not None else None, name)
+
+    def _redraw_notes(self) -> None:
+        """The notes as saved, below the editors (tables and cursor stay as they are)."""
+
+        def draw(log: SessionLog | None) -> None:
+            if log is not None:
+                from facilitator.screens.session_record_draw import notes_content
+
+                self.record = log
+                self.query_one("#detail-notes", Static).update(notes_content(log))
+
+        self.work.submit(self._read, draw)
+
+    @on(DataTable.RowHighlighted, "#detail-attendance")
+    def _member_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        if self.notes.editable:
+            self.notes.save()
+            self._show_selected()
+
+    @on(TextArea.Changed)
+    def _note_changed(self, _event: TextArea.Changed) -> None:
+        if self.notes.editable:
+            self.notes.typed()
 
     # -- actions ---------------------------------------------------------------------------------
 
+    def action_focus_notes(self) -> None:
+        """`tab`: into the session note and the selected member's note (and on through them)."""
+        if self.editor.has_focus_within:
+            self.focus_next()
+            return
+        if self.record is None:
+            return
+        why_not = refusal(self.record)
+        if why_not is not None:
+            self.notify(why_not.replace("it to correct it", "to correct the notes"))
+        else:
+            self.set_focus(self.editor.first_editor())
+
     def action_sign(self) -> None:
-        """Sign the session (asks who), after which it is locked."""
+        """Sign the session (asks who, warns of missing or cloned notes), then it is locked."""
+        self.notes.save()
         self._when_loaded(self._ask_signer)
 
     def _ask_signer(self, record: SessionLog) -> None:
@@ -265,13 +245,19 @@ class SessionDetailScreen(Screen[None]):
             return
 
         def signed_by(name: str | None) -> None:
-            if not name:
-                return
+            if name:
+                self.work.submit(self._note_problems, lambda found: confirm(name, found or []))
+
+        def confirm(name: str, problems: list[str]) -> None:
+            locked = "After signing, attendance and notes are locked; corrections become addenda."
+            detail = "\n".join(f"• {line}" for line in problems)
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Sign this session as {name}?",
-                    "After signing, attendance and notes are locked; corrections become addenda.",
-                    yes="Sign (y)",
+                    f"Sign this session as {name} anyway?"
+                    if problems
+                    else f"Sign this session as {name}?",
+                    f"{detail}\n\n{locked}" if problems else locked,
+                    yes="Sign anyway (y)" if problems else "Sign (y)",
                 ),
                 lambda ok: self._sign(name) if ok else None,
             )
@@ -283,6 +269,12 @@ class SessionDetailScreen(Screen[None]):
             ),
             signed_by,
         )
+
+    def _note_problems(self) -> list[str]:
+        from facilitator.session.notes import note_problems
+
+        with self.database.session() as db:
+            return note_problems(db, self.session_id).lines()
 
     def _sign(self, name: str) -> None:
         from facilitator.common.timeutil import utcnow
@@ -302,7 +294,7 @@ class SessionDetailScreen(Screen[None]):
     async def _addendum(self, record: SessionLog) -> None:
         if record.session.signed_at is None:
             self.notify(
-                "Addenda are for signed sessions; unsigned notes can still be edited.",
+                "Addenda are for signed sessions; until it is signed, edit the notes here (tab).",
                 severity="warning",
             )
             return
@@ -329,29 +321,15 @@ class SessionDetailScreen(Screen[None]):
 
         self._change(write)
 
-    def action_cycle_status(self) -> None:
-        """Correct the selected member's status after the session (refused once signed; audited)."""
-        from facilitator.common.timeutil import utcnow
-        from facilitator.session.attendance import cycle_status
+    def action_correct_status(self) -> None:
+        """Correct the selected member's status in an ended, unsigned session, with a reason."""
+        self._when_loaded(self._correct_status)
 
-        table = self.query_one("#detail-attendance", DataTable)
-        key, record = selected_key(table), self.record
-        if key is None or record is None:
-            return
-        row_index = table.cursor_row
-
-        def write() -> None:
-            with self.database.session() as db:
-                cycle_status(
-                    db,
-                    group=record.group,
-                    session=record.session,
-                    participant_id=int(key),
-                    now=utcnow(),
-                    actor=self.who,
-                )
-
-        self._change(write, lambda: table.move_cursor(row=row_index))
+    @work
+    async def _correct_status(self, record: SessionLog) -> None:
+        key, row_index = selected_key(self.table), self.table.cursor_row
+        if key is not None and await correct_status(self, record, key):
+            self.reload(lambda: self.table.move_cursor(row=row_index))
 
     def action_audit(self) -> None:
         """This session's audit trail."""
@@ -383,8 +361,12 @@ class SessionDetailScreen(Screen[None]):
             self.app.push_screen(MemberScreen(self.database, group_id, int(key)))
 
     def action_back(self) -> None:
-        """Back to the history."""
-        self.dismiss(None)
+        """Out of the notes, else back to where the record was opened from."""
+        self.notes.save()
+        if self.editor.has_focus_within:
+            self.table.focus()
+        else:
+            self.dismiss(None)
 
     def action_help(self) -> None:
         """Show every key."""

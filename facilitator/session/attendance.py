@@ -360,3 +360,10 @@ def _after_change(db: Session, session: GroupSession, row: Attendance) -> None:
     if session.state == SessionState.ENDED:
         breaks = db.exec(select(Break).where(Break.session_id == session.id)).all()
         row.minutes = service_minutes(row, session, breaks)
+
+
+def ensure_correctable(session: GroupSession) -> None:
+    """Changes after the end: only in an ended session that is neither signed nor void."""
+    if session.state == SessionState.LIVE:
+        raise UserError("this session is still live: live sessions are changed on the live screen")
+    ensure_editable(session)

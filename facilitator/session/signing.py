@@ -3,7 +3,7 @@
 Signed notes are never edited (CMS Program Integrity Manual, ch. 3). Once a session is signed,
 `attendance.ensure_editable` refuses every change to its attendance and notes; a correction is an
 addendum kept beside the original, with its date, author and reason. Unsigned sessions are flagged
-once they have been over for a day.
+once they have been over for a day, and so are those in which a member who attended has no note.
 
 Plain Python: no Textual, no Typer.
 """
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from facilitator.common.timeutil import iso
+from facilitator.common.timeutil import local_minute
 from facilitator.errors import UserError
 from facilitator.store.audit import audit
-from facilitator.store.models import Addendum, GroupSession, SessionState
+from facilitator.store.models import Addendum, Group, GroupSession, SessionState
 
 MIN_PREFIX = 6
 """The shortest session id prefix `find_session` accepts (full UUIDs are long to type)."""
@@ -68,9 +69,11 @@ def sign_session(db: Session, session_id: str, *, by: str, now: dt.datetime) -> 
     if session.state != SessionState.ENDED or session.ended_at is None:
         raise UserError("the session has not ended yet: end it before signing")
     if session.signed_at is not None:
+        group = db.get(Group, session.group_id)
+        when = local_minute(session.signed_at, group.timezone if group else "UTC")
         raise UserError(
             f"the session is already signed by {session.signed_by} "
-            f"({iso(session.signed_at, 'UTC')}); corrections go in an addendum"
+            f"({when}); corrections go in an addendum"
         )
     session.signed_by = signer
     session.signed_at = now
@@ -91,7 +94,10 @@ def add_addendum(
         raise UserError(f"the addendum text is longer than {MAX_TEXT} characters")
     session = find_session(db, session_id)
     if session.signed_at is None:
-        raise UserError("the session is not signed: edit its notes directly, or sign it first")
+        raise UserError(
+            "the session is not signed: its notes can still be edited in the session record "
+            "(history → enter); addenda are for signed sessions"
+        )
     addendum = Addendum(session_id=session.id, text=body, reason=why, author=who, created_at=now)
     db.add(addendum)
     db.flush()
@@ -116,3 +122,40 @@ def unsigned_overdue(
             .order_by(col(GroupSession.ended_at), col(GroupSession.id))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class UnsignedCount:
+    """What the home screen flags about unsigned sessions."""
+
+    overdue: int
+    """Ended sessions still unsigned a day after they ended."""
+
+    missing_notes: int
+    """Ended, unsigned sessions in which a member who attended has no progress note."""
+
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.missing_notes)
+
+    def sentence(self) -> str:
+        """The flag in words ("" when there is nothing to flag)."""
+        parts = []
+        if self.overdue:
+            many = self.overdue != 1
+            parts.append(
+                f"{self.overdue} unsigned session{'s' if many else ''} "
+                f"ended over {OVERDUE_HOURS} hours ago"
+            )
+        if self.missing_notes:
+            many = self.missing_notes != 1
+            parts.append(
+                f"{self.missing_notes} session{'s have' if many else ' has'} members without a note"
+            )
+        return "; ".join(parts)
+
+
+def unsigned_count(db: Session, now: dt.datetime, hours: float = OVERDUE_HOURS) -> UnsignedCount:
+    """How many sessions are overdue for signing, and how many lack a member's note."""
+    from facilitator.session.notes import sessions_missing_notes
+
+    return UnsignedCount(len(unsigned_overdue(db, now, hours)), len(sessions_missing_notes(db)))
