@@ -43,6 +43,13 @@ def _when(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kw)
 
 
+def _unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A partial unique index: `columns` unique among the rows where the SQL `where` holds
+    (the same index on SQLite and PostgreSQL)."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
+
+
 E = TypeVar("E", bound=enum.StrEnum)
 
 
@@ -136,6 +143,8 @@ class Group(SQLModel, table=True):
     late_after_minutes: int = 10
     note_format: str = "DAP"
     curriculum_id: str | None = None
+    meets: str | None = None
+    """When the group meets (`--meets`, stored in its canonical form); None: no schedule."""
     archived: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     """Hidden from the home screen and `group list`; its records stay."""
     created_at: dt.datetime = _when(default_factory=utcnow)
@@ -173,13 +182,8 @@ class Membership(SQLModel, table=True):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        sa.Index(
-            "uq_memberships_one_open_period",
-            "group_id",
-            "participant_id",
-            unique=True,
-            sqlite_where=sa.text('"left" IS NULL'),
-            postgresql_where=sa.text('"left" IS NULL'),
+        _unique_where(
+            "uq_memberships_one_open_period", "group_id", "participant_id", where='"left" IS NULL'
         ),
     )
 
@@ -202,13 +206,7 @@ class GroupSession(SQLModel, table=True):
     __table_args__ = (
         # The attendance report's access path: a group's ended sessions by date.
         sa.Index("ix_sessions_group_state_date", "group_id", "state", "local_date"),
-        sa.Index(
-            "uq_sessions_one_live_per_group",
-            "group_id",
-            unique=True,
-            sqlite_where=sa.text("state = 'live'"),
-            postgresql_where=sa.text("state = 'live'"),
-        ),
+        _unique_where("uq_sessions_one_live_per_group", "group_id", where="state = 'live'"),
     )
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
@@ -228,13 +226,19 @@ class GroupSession(SQLModel, table=True):
     void_reason: str | None = None
 
 
-class AgendaRun(SQLModel, table=True):
+class _OfSession(SQLModel):
+    """The first columns of a record that belongs to one session: its own id and the
+    session's."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+
+
+class AgendaRun(_OfSession, table=True):
     """One agenda item of a session as planned and as it ran (pauses, extensions, skips)."""
 
     __tablename__ = "agenda_runs"
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True)
     position: int
     title: str
     kind: str = "other"
@@ -249,13 +253,11 @@ class AgendaRun(SQLModel, table=True):
     skipped: bool = False
 
 
-class Break(SQLModel, table=True):
+class Break(_OfSession, table=True):
     """A break in a session: not service time."""
 
     __tablename__ = "breaks"
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True)
     planned_minutes: int = 10
     started_at: dt.datetime = _when(default_factory=utcnow)
     ended_at: dt.datetime | None = _when(default=None)
@@ -263,14 +265,12 @@ class Break(SQLModel, table=True):
     pauses_item: bool = False
 
 
-class Attendance(SQLModel, table=True):
+class Attendance(_OfSession, table=True):
     """A member's attendance in one session: one record per member per session, by constraint."""
 
     __tablename__ = "attendance"
     __table_args__ = (sa.UniqueConstraint("session_id", "participant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True)
     participant_id: int = Field(foreign_key="participants.id", index=True)
     status: Status = Field(default=Status.ABSENT, sa_type=EnumText(Status))
     checked_in_at: dt.datetime | None = _when(default=None)
@@ -279,7 +279,7 @@ class Attendance(SQLModel, table=True):
     minutes: float = 0.0
 
 
-class Note(SQLModel, table=True):
+class Note(_OfSession, table=True):
     """The session note (participant_id None) or a member's progress note.
 
     One of each per session, by unique indexes: two laptops saving a note for the first time at
@@ -289,17 +289,9 @@ class Note(SQLModel, table=True):
     __tablename__ = "notes"
     __table_args__ = (
         sa.Index("uq_notes_member_note", "session_id", "participant_id", unique=True),
-        sa.Index(
-            "uq_notes_session_note",
-            "session_id",
-            unique=True,
-            sqlite_where=sa.text("participant_id IS NULL"),
-            postgresql_where=sa.text("participant_id IS NULL"),
-        ),
+        _unique_where("uq_notes_session_note", "session_id", where="participant_id IS NULL"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True)
     participant_id: int | None = Field(default=None, foreign_key="participants.id")
     format: str | None = None
     fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
@@ -308,13 +300,11 @@ class Note(SQLModel, table=True):
     updated_at: dt.datetime = _when(default_factory=utcnow)
 
 
-class Addendum(SQLModel, table=True):
+class Addendum(_OfSession, table=True):
     """A correction to a signed session: kept beside the original, never replacing it."""
 
     __tablename__ = "addenda"
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True)
     text: str
     reason: str
     author: str
@@ -342,3 +332,18 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class Cancellation(SQLModel, table=True):
+    """A scheduled day on which the group did not meet (holiday, weather, staff): nobody's
+    absence."""
+
+    __tablename__ = "cancellations"
+    __table_args__ = (sa.UniqueConstraint("group_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True)
+    local_date: dt.date
+    reason: str | None = None
+    created_by: str = ""
+    created_at: dt.datetime = _when(default_factory=utcnow)
