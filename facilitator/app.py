@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
+from facilitator.screens.crash import fatal_error_without_locals
 from facilitator.store.database import Database
 
 if TYPE_CHECKING:
@@ -24,8 +26,19 @@ class FacilitatorApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "facilitator"
+    _fatal_error = fatal_error_without_locals
+    """A crash report without local values: they could hold a member's code or a note."""
     COMMANDS = App.COMMANDS | {ScreenActions}
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
+    BINDINGS = [
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            tooltip="Quit (a live session is kept: `run` resumes it)",
+            id="app.quit",
+            priority=True,
+        )
+    ]
 
     def __init__(self, database: Database | None, first_screen: Callable[[], Screen[Any]]) -> None:
         super().__init__()
@@ -37,6 +50,8 @@ class FacilitatorApp(App[None]):
         self.keyboard_user = ""
         """The person at the keyboard (name and credentials): the default facilitator of a
         session started here and the actor of every audit event made here."""
+        self.throwaway = False
+        """The database is deleted on exit (the demo): quitting keeps nothing to resume."""
 
     @property
     def actor(self) -> str:
@@ -63,9 +78,26 @@ class FacilitatorApp(App[None]):
         self.exit(return_code=1)
 
     async def action_quit(self) -> None:
-        """Quit, saving notes first; a live session stays live and can be resumed."""
+        """Quit, saving notes first; a live session stays live, and the terminal is told how to
+        resume it."""
         await self.save_everything()
-        self.exit()
+        self.exit(message=self._kept_message())
+
+    def _kept_message(self) -> Text | None:
+        """`Session kept — `facilitator run GROUP` resumes it.` for each live session open."""
+        import shlex
+
+        from facilitator.screens.live import LiveScreen
+
+        if self.throwaway:
+            return None
+        lines = [
+            f"Session kept — `facilitator run {shlex.quote(screen.live.snapshot.group.name)}`"
+            " resumes it."
+            for screen in self.screen_stack
+            if isinstance(screen, LiveScreen) and screen.live.live
+        ]
+        return Text("\n".join(lines)) if lines else None
 
 
 def _known_user(database: Database, given: str | None) -> str:

@@ -78,9 +78,13 @@ def test_simulated_three_hour_session_exact_times() -> None:
     # Projected end: now + 20 (education) + 15 + 70 + 15.
     assert agenda.projected_end(clock()) == clock() + dt.timedelta(minutes=120)
 
-    # Reaching the break item starts a break of its 15 minutes.
+    # Reaching the break item waits for `b`, its time stopped; then a break of its 15 minutes.
     clock.advance(minutes=20)
     agenda.next(clock())
+    assert agenda.active_break is None and agenda.waiting_break is agenda.current
+    assert agenda.toggle_pause(clock()) is None  # nothing runs to pause
+    assert agenda.toggle_break(clock()) is True
+    assert agenda.waiting_break is None
     brk = agenda.active_break
     assert brk is not None and brk.planned_minutes == 15 and brk.agenda_position == 2
     clock.advance(minutes=16)

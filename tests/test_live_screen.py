@@ -166,19 +166,33 @@ async def test_b_starts_a_break_screen_and_b_ends_it(database, clock, session_id
         assert brk.planned_minutes == 10 and brk.ended_at == clock()
 
 
-async def test_reaching_a_break_item_starts_its_break(database, clock, session_id) -> None:
+async def test_reaching_a_break_item_waits_for_b_to_start_it(database, clock, session_id) -> None:
     app = app_for(database, session_id, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("n", "n")  # check-in → education → break item
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, BreakScreen)
+        assert screen_text(app, "#break-text") == "Break — 15:00 — b or enter starts it"
+        clock.advance(minutes=2)  # the room settles: the break has not begun
+        app.screen.tick()
+        assert screen_text(app, "#break-text") == "Break — 15:00 — b or enter starts it"
+        await pilot.press("b")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, BreakScreen)
         assert screen_text(app, "#break-text") == "15:00 left"
+        started = clock()
+        clock.advance(minutes=15)
         await pilot.press("b")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         assert "Process group" in screen_text(app, "#item-title")
+    with database.session() as db:
+        (brk,) = db.exec(select(Break).where(Break.session_id == session_id)).all()
+    assert (brk.planned_minutes, brk.agenda_position) == (15, 2)
+    assert (brk.started_at, brk.ended_at) == (started, clock())
 
 
 async def test_c_checks_in_by_code_and_a_repeat_says_when(database, clock, session_id) -> None:

@@ -217,6 +217,7 @@ def demo() -> None:
         app = make_live_app(
             database, session_id, actor=DEMO_USER, checkin=CheckinOptions(host="127.0.0.1", port=0)
         )
+        app.throwaway = True  # nothing to resume: say so below instead
         app.run()
         database.dispose()
     typer.echo("Demo finished; its throwaway database has been deleted.")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
@@ -23,10 +22,11 @@ from textual.widgets import Footer, Label, TextArea
 from facilitator.checkin.options import CheckinOptions
 from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.commands import ScreenActions
-from facilitator.screens.dialogs import AskScreen, ConfirmScreen
+from facilitator.screens.dialogs import AskScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.live_checkin import PhoneCheckin, check_in_notice
-from facilitator.screens.live_end import end_warnings, ended_message
+from facilitator.screens.live_end import EndFlow
+from facilitator.screens.live_keys import LIVE_KEYS
 from facilitator.screens.live_notes import NotesKeeper
 from facilitator.screens.qr_screen import QRScreen
 from facilitator.screens.work_queue import WorkQueue
@@ -35,7 +35,7 @@ from facilitator.session.live import LiveSession, Snapshot
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.plain import plain
-from facilitator.widgets.qr_panel import QRPanel
+from facilitator.widgets.qr_panel import CheckinURL, QRPanel
 from facilitator.widgets.roster_panel import RosterPanel
 from facilitator.widgets.session_clock import SessionClock
 from facilitator.widgets.title_bar import session_title
@@ -51,23 +51,7 @@ class LiveScreen(Screen[None]):
     """A group's session in progress."""
 
     COMMANDS = {ScreenActions}
-    BINDINGS = [
-        Binding("n", "next_item", "Next item", id="live.next"),
-        Binding("p", "pause", "Pause/resume", id="live.pause"),
-        Binding("plus", "extend", "+5 min", key_display="+", id="live.extend"),
-        Binding("b", "toggle_break", "Break", id="live.break"),
-        Binding("c", "focus_checkin", "Check in code", id="live.checkin"),
-        Binding("space", "cycle_status", "Cycle status", key_display="space", id="live.status"),
-        Binding("o", "check_out", "Check out", id="live.checkout"),
-        Binding("w", "walk_in", "Walk-in", id="live.walkin"),
-        Binding("A", "all_present", "All present", key_display="A", id="live.all"),
-        Binding("P", "privacy", "Privacy", key_display="P", id="live.privacy"),
-        Binding("tab", "focus_notes", "Notes", key_display="tab", id="live.notes"),
-        Binding("escape", "leave_notes", "Leave notes", show=False, id="live.leave"),
-        Binding("f", "show_qr", "QR full screen", id="live.qr"),
-        Binding("e", "end_session", "End session", id="live.end"),
-        Binding("question_mark", "help", "Help", key_display="?", id="live.help"),
-    ]
+    BINDINGS = LIVE_KEYS
 
     privacy: var[bool] = var(False)
     """Privacy mode for a screen the room can see: short names, no codes, no notes."""
@@ -86,7 +70,7 @@ class LiveScreen(Screen[None]):
         """Every database call of this screen, in order, off the event loop."""
         self._bell_for: int | None = None
         self._warned_for: int | None = None
-        self._break_shown: int | None = None
+        self._break_shown: tuple[str, int | None] | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -98,8 +82,9 @@ class LiveScreen(Screen[None]):
             with Vertical(id="right"):
                 yield RosterPanel(id="roster-panel")
             yield QRPanel(id="qr-panel")
+        yield CheckinURL(id="checkin-url")
         yield NotesPanel(id="notes")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.live.actor = self.live.actor or getattr(self.app, "actor", "")  # who is at the keys
@@ -108,9 +93,9 @@ class LiveScreen(Screen[None]):
         self.notes_panel = self.query_one(NotesPanel)
         self.clock_line = self.query_one(SessionClock)
         self.qr_panel = self.query_one(QRPanel)
-        self.phone = PhoneCheckin(
-            self, self.live, self.qr_panel, self.roster_panel, self._phone_checked_in
-        )
+        self.qr_panel.line = self.query_one(CheckinURL)
+        self.phone = PhoneCheckin(self, self.live, self.qr_panel, self._phone_checked_in)
+        self.ender = EndFlow(self)
         self.notes = NotesKeeper(self, self.live, self.notes_panel, self.work)
         self.redraw()
         # Focus before any await: a key pressed meanwhile must not be undone afterwards.
@@ -131,9 +116,10 @@ class LiveScreen(Screen[None]):
         await self.phone.stop()
 
     def on_resize(self) -> None:
-        # On a small terminal keep the countdown, roster and notes; drop the agenda list.
+        # On a small terminal keep the countdown, roster and notes; drop the agenda list. The QR
+        # stands beside the roster from 120 columns (if it fits in height).
         self.set_class(self.size.width < 100 or self.size.height < 32, "-compact")
-        self.set_class(self.size.width < 140, "-narrow")
+        self.set_class(self.size.width < 120 or self.size.height < 32, "-narrow")
 
     # -- saving in order -----------------------------------------------------------------------
 
@@ -231,14 +217,17 @@ class LiveScreen(Screen[None]):
             self.notes.show_member(new)
 
     def _maybe_show_break(self) -> None:
-        brk = self.live.snapshot.agenda.active_break
-        if brk is not None and self._break_shown != brk.id:
-            self._break_shown = brk.id
-            self.app.push_screen(BreakScreen(self.live), self._after_break_screen)
-
-    def _after_break_screen(self, end_it: bool | None) -> None:
-        if end_it:
-            self.action_toggle_break()
+        """Show the break screen for a break that runs, or a break item waiting for `b`."""
+        agenda = self.live.snapshot.agenda
+        brk, waiting = agenda.active_break, agenda.waiting_break
+        shown = ("break", brk.id) if brk is not None else ("item", waiting.id) if waiting else None
+        if shown is None or self._break_shown == shown:
+            return
+        self._break_shown = shown
+        if isinstance(self.app.screen, BreakScreen):
+            self.app.screen.tick()  # the break it waited for now runs
+        else:
+            self.app.push_screen(BreakScreen(self.live, self.action_toggle_break))
 
     # -- agenda keys -----------------------------------------------------------------------------
 
@@ -255,6 +244,9 @@ class LiveScreen(Screen[None]):
 
     def action_pause(self) -> None:
         """Pause or resume the current item's timer."""
+        if self.live.snapshot.agenda.waiting_break is not None:
+            self.notify("The break has not started: b starts it", severity="warning")
+            return
         self._act(self.live.toggle_pause, say=lambda on: "Timer paused" if on else "Timer running")
 
     def action_extend(self) -> None:
@@ -262,7 +254,7 @@ class LiveScreen(Screen[None]):
         self._act(self.live.extend, say=lambda _item: "+5 minutes")
 
     def action_toggle_break(self) -> None:
-        """Start a break, or end the running one early."""
+        """Start a break (a break item's, when one waits), or end the running one early."""
         self.notes.save()
 
         def after(running: bool | None) -> None:
@@ -270,8 +262,9 @@ class LiveScreen(Screen[None]):
                 self._maybe_show_break()
             elif running is False:
                 if isinstance(self.app.screen, BreakScreen):
-                    self.app.screen.dismiss(False)  # `b` pressed again before it showed
+                    self.app.screen.dismiss(None)
                 self.notify("Break over — welcome back")
+                self._maybe_show_break()  # the next item may be a break item too
 
         self._act(self.live.toggle_break, after)
 
@@ -380,21 +373,5 @@ class LiveScreen(Screen[None]):
         self.app.push_screen(HelpScreen(self, "Live session — keys"))
 
     def action_end_session(self) -> None:
-        """Ask, then end the session; the warnings show once the notes queued are saved."""
-        self.notes.save()
-        confirm = ConfirmScreen("End this session now?", yes="End (y)")
-        self.app.push_screen(confirm, self._end_confirmed)
-        self.work.submit(lambda: end_warnings(self.live), confirm.show_detail)
-
-    def _end_confirmed(self, confirmed: bool | None) -> None:
-        if confirmed:
-            self._act(self.live.end, self._ended)
-
-    async def _ended(self, _result: None) -> None:
-        await self.phone.stop()
-        message = ended_message(self.live.snapshot)
-        if self.exit_on_end:
-            self.app.exit(message=message)
-        else:
-            self.app.notify(message)
-            self.dismiss(None)
+        """Ask, then end the session; then offer its record to finish the notes and sign."""
+        self.ender.ask()

@@ -1,7 +1,8 @@
 """Check-in on the live screen: the phone check-in server, and what each check-in tells the room.
 
 The server runs in the app's own loop (its database work goes to threads of its own); its address
-is shown as a QR beside the roster and as text beneath it. A port already taken leaves code
+is shown as a QR beside the roster (when the terminal is wide enough) and as one line of text
+beneath. A port already taken leaves code
 check-in only, and says so.
 """
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from facilitator.checkin.server import CheckinServer
     from facilitator.session.live import LiveSession
     from facilitator.widgets.qr_panel import QRPanel
-    from facilitator.widgets.roster_panel import RosterPanel
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,11 @@ class PhoneCheckin:
         screen: Screen[None],
         live: LiveSession,
         qr_panel: QRPanel,
-        roster_panel: RosterPanel,
         on_checkin: OnCheckin,
     ) -> None:
         self._screen = screen
         self._live = live
         self._qr_panel = qr_panel
-        self._roster_panel = roster_panel
         self._on_checkin = on_checkin
         self._server: CheckinServer | None = None
 
@@ -90,14 +88,12 @@ class PhoneCheckin:
             await server.start(options.host or default_host(), options.port)
         except CheckinError as exc:
             self._qr_panel.show_off(str(exc))
-            self._roster_panel.show_checkin_url(None)
             self._screen.notify(
                 str(exc), title="Phone check-in", severity="error", markup=False, timeout=15
             )
             return
         self._server = server
         self._qr_panel.show_url(server.url)
-        self._roster_panel.show_checkin_url(server.url)
 
     async def stop(self) -> None:
         """Stop serving (the session ended, or the screen closed); the address goes dead."""

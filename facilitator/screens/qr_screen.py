@@ -24,7 +24,9 @@ class QRScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="qr-box"):
             yield Static(id="qr-big")
-            yield Label(plain(self.url), id="qr-big-url")
+            url = plain(self.url)
+            url.no_wrap = True  # on one line, whole: a person must be able to type it
+            yield Label(url, id="qr-big-url")
 
     def on_mount(self) -> None:
         self._draw()

@@ -108,6 +108,17 @@ class Agenda:
         return all(i.ended_at is not None for i in self.items)
 
     @property
+    def waiting_break(self) -> AgendaRun | None:
+        """The current item, when it is a break item reached with `n` whose break has not
+        started yet (`b` starts it)."""
+        item = self.current
+        if item is None or item.kind != "break" or self.active_break is not None:
+            return None
+        if any(b.agenda_position == item.position for b in self.breaks):
+            return None
+        return item
+
+    @property
     def active_break(self) -> Break | None:
         """The break in progress, if any."""
         for brk in self.breaks:
@@ -124,7 +135,7 @@ class Agenda:
         return self.current
 
     def next(self, now: dt.datetime) -> AgendaRun | None:
-        """Finish the current item and start the next one (a break item starts a break)."""
+        """Finish the current item and start the next one (a break item waits for `b`)."""
         self._stop(now)
         upcoming = self.upcoming
         if not upcoming:
@@ -134,7 +145,7 @@ class Agenda:
     def toggle_pause(self, now: dt.datetime) -> bool | None:
         """Pause or resume the current item; returns True if now paused, None if no item."""
         item = self.current
-        if item is None:
+        if item is None or self.waiting_break is not None:
             return None
         if item.paused_at is None:
             item.paused_at = now
@@ -175,6 +186,8 @@ class Agenda:
         if item is not None and break_item is None and item.paused_at is None:
             item.paused_at = now
             brk.pauses_item = True
+        if break_item is not None and break_item.paused_at is not None:
+            self._resume(break_item, now)  # the break item's time runs with its break
         self.breaks.append(brk)
         return brk
 
@@ -234,10 +247,14 @@ class Agenda:
 
     def _start_item(self, item: AgendaRun, now: dt.datetime) -> AgendaRun:
         item.started_at = now
-        item.paused_at = None
-        if item.kind == "break":
-            self.start_break(now)
+        # A break item waits, its time stopped, until the facilitator starts the break.
+        item.paused_at = now if item.kind == "break" else None
         return item
+
+    @staticmethod
+    def _resume(item: AgendaRun, now: dt.datetime) -> None:
+        item.paused_seconds += max(0.0, _seconds(now - item.paused_at)) if item.paused_at else 0.0
+        item.paused_at = None
 
     def _stop(self, now: dt.datetime) -> None:
         """End the running item and the running break, if any."""
@@ -249,14 +266,11 @@ class Agenda:
             self._end_break(brk, now)
 
     def _finish(self, item: AgendaRun, now: dt.datetime) -> None:
-        if item.paused_at is not None:
-            item.paused_seconds += max(0.0, _seconds(now - item.paused_at))
-            item.paused_at = None
+        self._resume(item, now)
         item.ended_at = now
 
     def _end_break(self, brk: Break, now: dt.datetime) -> None:
         brk.ended_at = now
         item = self.current
-        if brk.pauses_item and item is not None and item.paused_at is not None:
-            item.paused_seconds += max(0.0, _seconds(now - item.paused_at))
-            item.paused_at = None
+        if brk.pauses_item and item is not None:
+            self._resume(item, now)

@@ -25,6 +25,7 @@ from facilitator.store.models import (
     NOTE_FORMATS,
     AgendaRun,
     Attendance,
+    AuditEvent,
     Break,
     Group,
     GroupSession,
@@ -37,6 +38,9 @@ from facilitator.store.models import (
 
 T = TypeVar("T")
 
+NOT_HERE = "not here"
+"""The roster's word for a member not yet checked in while the session runs."""
+
 
 @dataclass(frozen=True)
 class RosterEntry:
@@ -44,11 +48,18 @@ class RosterEntry:
 
     participant: Participant
     attendance: Attendance
+    waiting: bool = False
+    """Not checked in while the session runs, and not marked absent by the facilitator."""
 
     @property
     def status(self) -> Status:
         """The member's current status."""
         return self.attendance.status
+
+    @property
+    def word(self) -> str:
+        """How the status reads on the roster: `not here` while still awaited, else the status."""
+        return NOT_HERE if self.waiting else self.status.word
 
     @property
     def checked_in(self) -> bool:
@@ -72,11 +83,22 @@ class Snapshot:
         return NOTE_FORMATS.get(self.group.note_format, NOTE_FORMATS["DAP"])
 
     def counts(self) -> dict[Status, int]:
-        """How many members have each status."""
+        """How many members have each status (those still awaited count as absent)."""
         result = dict.fromkeys(Status, 0)
         for entry in self.roster:
             result[entry.status] += 1
         return result
+
+    @property
+    def not_here(self) -> list[RosterEntry]:
+        """Members not yet checked in and not marked absent: the end marks them absent."""
+        return [e for e in self.roster if e.waiting]
+
+    @property
+    def missing_notes(self) -> list[RosterEntry]:
+        """Members who attended and have no progress note written."""
+        written = {pid for pid, note in self.notes.items() if note.text.strip()}
+        return [e for e in self.roster if e.status.attended and e.participant.id not in written]
 
     def entry(self, participant_id: int) -> RosterEntry | None:
         """The roster line of a member."""
@@ -124,13 +146,20 @@ class LiveSession:
                 .order_by(col(Participant.name))
             ).all()
             notes = note_service.get_notes(db, session.id)
-        return Snapshot(
-            group=group,
-            session=session,
-            agenda=agenda,
-            roster=[RosterEntry(p, a) for p, a in rows],
-            notes=notes,
-        )
+            live = session.state == SessionState.LIVE
+            marked = _marked_absent(db, session.id) if live else set()
+        roster = [
+            RosterEntry(
+                p,
+                a,
+                waiting=live
+                and a.status is Status.ABSENT
+                and a.checked_in_at is None
+                and p.id not in marked,
+            )
+            for p, a in rows
+        ]
+        return Snapshot(group=group, session=session, agenda=agenda, roster=roster, notes=notes)
 
     @property
     def live(self) -> bool:
@@ -314,6 +343,20 @@ class LiveSession:
         )
 
 
+def _marked_absent(db: Session, session_id: str) -> set[int]:
+    """Members whose latest status change in the session, by hand, made them absent."""
+    events = db.exec(
+        select(AuditEvent.participant_id, AuditEvent.detail)
+        .where(AuditEvent.session_id == session_id, AuditEvent.action == "attendance.status")
+        .order_by(col(AuditEvent.id))
+    ).all()
+    latest: dict[int, object] = {}
+    for participant_id, detail in events:
+        if participant_id is not None:
+            latest[participant_id] = (detail or {}).get("after")
+    return {pid for pid, after in latest.items() if after == Status.ABSENT.value}
+
+
 def _stored_agenda(db: Session, session: GroupSession) -> Agenda:
     """The session's agenda as saved: its items and its breaks in the order they began."""
     items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
@@ -335,6 +378,8 @@ def open_live(
         assert group is not None
         if session.state == SessionState.LIVE:
             att.ensure_rows(
-                db, session.id, [m.membership.participant_id for m in members(db, group)]
+                db,
+                session.id,
+                [m.membership.participant_id for m in members(db, group, on=session.local_date)],
             )
     return LiveSession(database, session_id, clock=clock, actor=actor)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from facilitator.common.qr import BORDER, half_block_lines, qr_matrix
@@ -26,6 +28,33 @@ def qr_text(url: str, *, scale: int = 1, border: int = BORDER) -> Text:
     return Text("\n".join(lines), style=INK, no_wrap=True, overflow="crop")
 
 
+class CheckinURL(Widget):
+    """The check-in address on one line, whole: the words around it go first when space is short
+    (a person must be able to read and type it)."""
+
+    url: reactive[str | None] = reactive(None)
+    """The check-in URL, or None while phone check-in is off."""
+
+    off_reason: reactive[str] = reactive("Phone check-in is off: members check in with their code.")
+    """What the line says while there is no URL."""
+
+    def render(self) -> Text:
+        """The longest wording that fits the line."""
+        if self.url is None:
+            return Text(self.off_reason, no_wrap=True, overflow="ellipsis")
+        url = plain(self.url).plain
+        width = self.content_region.width or self.size.width
+        for before, after in (
+            ("Phone check-in: ", "  (f: QR full screen)"),
+            ("Phone check-in: ", "  (f: QR)"),
+            ("Check-in: ", ""),
+            ("", ""),
+        ):
+            if len(before) + len(url) + len(after) <= width:
+                break
+        return Text.assemble((before, "dim"), (url, "bold"), (after, "dim"), no_wrap=True)
+
+
 class QRPanel(Vertical):
     """Shows the check-in QR and URL while the server runs, or why phone check-in is off."""
 
@@ -39,6 +68,8 @@ class QRPanel(Vertical):
         self._code = self.query_one("#qr-code", Static)
         self._url = self.query_one("#qr-url", Label)
         self.url: str | None = None
+        self.line: CheckinURL | None = None
+        """The full-width address line beneath, kept in step with the panel."""
 
     def show_url(self, url: str) -> None:
         """Draw the QR of the check-in URL, and the URL as plain text."""
@@ -46,8 +77,10 @@ class QRPanel(Vertical):
         self._status.update("Scan to check in, then type your code")
         self._code.update(qr_text(url))
         self._code.display = True
-        self._url.update(plain(url))
+        self._url.update("The address is beneath (f: full screen).")
         self.remove_class("-off")
+        if self.line is not None:
+            self.line.url = url
 
     def show_off(self, reason: str) -> None:
         """Phone check-in is not available; codes still work."""
@@ -57,3 +90,6 @@ class QRPanel(Vertical):
         self._code.display = False
         self._url.update("Members can still check in with their code (c).")
         self.add_class("-off")
+        if self.line is not None:
+            self.line.url = None
+            self.line.off_reason = f"{reason} Members check in with their code (c)."

@@ -23,6 +23,7 @@ STATUS_STYLE = {
     Status.ABSENT: "dim",
     Status.LEFT_EARLY: "italic",
 }
+WAITING_STYLE = "dim"
 
 
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
@@ -41,11 +42,11 @@ class RosterTable(DataTable[Text]):
         rows: list[list[Text]] = []
         for entry in roster:
             row = entry.attendance
-            status = entry.status
-            not_yet = status is Status.ABSENT and row.checked_in_at is None
             cells = [
                 display_name(entry, privacy),
-                Text(status.word, style=STATUS_STYLE[status] if not not_yet else "dim"),
+                Text(
+                    entry.word, style="dim italic" if entry.waiting else STATUS_STYLE[entry.status]
+                ),
                 Text(hhmm(row.checked_in_at, tz)),
                 Text(hhmm(row.checked_out_at, tz)),
                 Text(row.method or ""),
@@ -99,33 +100,24 @@ class RosterPanel(Vertical):
         yield Input(
             placeholder="c: type or scan a personal code, enter", id="checkin-code", max_length=40
         )
-        yield Label("Phone check-in is off.", id="checkin-url")
 
     def on_mount(self) -> None:
         self.table = self.query_one(RosterTable)
         self.counts = self.query_one("#roster-counts", Label)
         self.code_box = self.query_one("#checkin-code", Input)
-        self.checkin_url = self.query_one("#checkin-url", Label)
-
-    def show_checkin_url(self, url: str | None) -> None:
-        """The phone check-in address as text (its QR: `f`, or beside the roster when wide)."""
-        if url is None:
-            self.checkin_url.update("Phone check-in is off: members check in with their code.")
-        else:
-            self.checkin_url.update(Text.assemble("Phone check-in: ", plain(url), "  (f: show QR)"))
 
     def show(
         self, roster: list[RosterEntry], counts: dict[Status, int], tz: str, privacy: bool
     ) -> None:
         """Redraw the counts and the table."""
         here = counts[Status.PRESENT] + counts[Status.LATE]
-        waiting = sum(1 for e in roster if e.status is Status.ABSENT and not e.checked_in)
+        waiting = sum(1 for e in roster if e.waiting)
         absent_marked = counts[Status.ABSENT] - waiting
         parts = [
             f"{here} here ({counts[Status.PRESENT]} present, {counts[Status.LATE]} late)",
+            f"{waiting} not here",
             f"{counts[Status.EXCUSED]} excused",
             f"{counts[Status.LEFT_EARLY]} left early",
-            f"{waiting} not checked in",
         ]
         if absent_marked:
             parts.append(f"{absent_marked} absent")
