@@ -5,7 +5,8 @@ Every change is recorded with the person at the keyboard as its actor.
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
 
@@ -29,32 +30,74 @@ def _check_curriculum(curriculum_id: str | None) -> None:
         raise UserError(f"--curriculum: unknown curriculum {curriculum_id!r} (installed: {known})")
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A group setting as `group add` and `group edit` take it."""
+
+    flag: str
+    shown: str
+    """How `group edit` names it when it changed."""
+    help: str
+    metavar: str | None = None
+    """Its value's name in `group edit --help` (`group add` shows the type)."""
+    edit_help: str | None = None
+    """Its help in `group edit`, when not `help`."""
+
+    def new(self) -> Any:
+        """The option of `group add`."""
+        return typer.Option(self.flag, help=self.help)
+
+    def change(self) -> Any:
+        """The option of `group edit`."""
+        return typer.Option(self.flag, metavar=self.metavar, help=self.edit_help or self.help)
+
+
+SETTINGS = {
+    "name": Setting("--name", "name", "A new name.", "NEW"),
+    "timezone": Setting(
+        "--timezone",
+        "time zone",
+        "IANA time zone (default: this machine's).",
+        "TZ",
+        "IANA time zone.",
+    ),
+    "weekly_hours": Setting(
+        "--weekly-hours", "weekly hours", "IOP minimum service hours a week.", "H"
+    ),
+    "daily_hours": Setting("--daily-hours", "daily hours", "Minimum service hours a day.", "H"),
+    "late_after_minutes": Setting(
+        "--late-after",
+        "late-after",
+        "Minutes after the start when a check-in counts as late.",
+        "MIN",
+    ),
+    "note_format": Setting(
+        "--note-format", "note format", "Progress note format: DAP, BIRP, GIRP or SOAP."
+    ),
+    "curriculum_id": Setting(
+        "--curriculum",
+        "curriculum",
+        "Curriculum id the group follows by default.",
+        "ID",
+        "Default curriculum id ('' for none).",
+    ),
+}
+"""Every setting, by the core's name for it, in the order `group edit` lists them."""
+SHOWN = {key: setting.shown for key, setting in SETTINGS.items()}
+"""How `group edit` names each setting it changed."""
+_FLAGS = [setting.flag for setting in SETTINGS.values()]
+
+
 @group_app.command("add")
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The group's name, e.g. 'Evening IOP'.")],
-    weekly_hours: Annotated[
-        float, typer.Option("--weekly-hours", help="IOP minimum service hours a week.")
-    ] = 9.0,
-    daily_hours: Annotated[
-        float, typer.Option("--daily-hours", help="Minimum service hours a day.")
-    ] = 3.0,
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", help="IANA time zone (default: this machine's).")
-    ] = None,
-    note_format: Annotated[
-        str, typer.Option("--note-format", help="Progress note format: DAP, BIRP, GIRP or SOAP.")
-    ] = "DAP",
-    late_after: Annotated[
-        int,
-        typer.Option(
-            "--late-after", help="Minutes after the start when a check-in counts as late."
-        ),
-    ] = 10,
-    curriculum: Annotated[
-        str | None,
-        typer.Option("--curriculum", help="Curriculum id the group follows by default."),
-    ] = None,
+    weekly_hours: Annotated[float, SETTINGS["weekly_hours"].new()] = 9.0,
+    daily_hours: Annotated[float, SETTINGS["daily_hours"].new()] = 3.0,
+    timezone: Annotated[str | None, SETTINGS["timezone"].new()] = None,
+    note_format: Annotated[str, SETTINGS["note_format"].new()] = "DAP",
+    late_after: Annotated[int, SETTINGS["late_after_minutes"].new()] = 10,
+    curriculum: Annotated[str | None, SETTINGS["curriculum_id"].new()] = None,
 ) -> None:
     """Create a group."""
     from facilitator.program.groups import create_group
@@ -79,50 +122,17 @@ def add(
         )
 
 
-SHOWN = {
-    "name": "name",
-    "timezone": "time zone",
-    "weekly_hours": "weekly hours",
-    "daily_hours": "daily hours",
-    "late_after_minutes": "late-after",
-    "note_format": "note format",
-    "curriculum_id": "curriculum",
-}
-"""How `group edit` names each setting it changed."""
-
-
 @group_app.command("edit")
 def edit(
     ctx: typer.Context,
     group: GroupArg,
-    name: Annotated[str | None, typer.Option("--name", metavar="NEW", help="A new name.")] = None,
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", metavar="TZ", help="IANA time zone.")
-    ] = None,
-    weekly_hours: Annotated[
-        float | None,
-        typer.Option("--weekly-hours", metavar="H", help="IOP minimum service hours a week."),
-    ] = None,
-    daily_hours: Annotated[
-        float | None,
-        typer.Option("--daily-hours", metavar="H", help="Minimum service hours a day."),
-    ] = None,
-    late_after: Annotated[
-        int | None,
-        typer.Option(
-            "--late-after",
-            metavar="MIN",
-            help="Minutes after the start when a check-in counts as late.",
-        ),
-    ] = None,
-    note_format: Annotated[
-        str | None,
-        typer.Option("--note-format", help="Progress note format: DAP, BIRP, GIRP or SOAP."),
-    ] = None,
-    curriculum: Annotated[
-        str | None,
-        typer.Option("--curriculum", metavar="ID", help="Default curriculum id ('' for none)."),
-    ] = None,
+    name: Annotated[str | None, SETTINGS["name"].change()] = None,
+    timezone: Annotated[str | None, SETTINGS["timezone"].change()] = None,
+    weekly_hours: Annotated[float | None, SETTINGS["weekly_hours"].change()] = None,
+    daily_hours: Annotated[float | None, SETTINGS["daily_hours"].change()] = None,
+    late_after: Annotated[int | None, SETTINGS["late_after_minutes"].change()] = None,
+    note_format: Annotated[str | None, SETTINGS["note_format"].change()] = None,
+    curriculum: Annotated[str | None, SETTINGS["curriculum_id"].change()] = None,
 ) -> None:
     """Change a group's settings; the ones not given stay as they are."""
     from facilitator.errors import UserError
@@ -140,8 +150,7 @@ def edit(
     }
     if all(value is None for value in changes.values()):
         raise UserError(
-            "group edit: nothing to change (give --name, --timezone, --weekly-hours, "
-            "--daily-hours, --late-after, --note-format or --curriculum)"
+            f"group edit: nothing to change (give {', '.join(_FLAGS[:-1])} or {_FLAGS[-1]})"
         )
     _check_curriculum(changes["curriculum_id"])  # type: ignore[arg-type]
     with state(ctx).database().session() as db:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from facilitator.cli.context import GroupArg, state
+from facilitator.cli.options import Format, FormatOption, date_given, date_option
 
 if TYPE_CHECKING:
     from facilitator.reports.attendance import AttendanceReport
     from facilitator.store.models import Group
 
+FIRST_DAY = "the group's first session or join date"
+"""Where the report starts when `--from` is not given."""
+LAST_DAY = "today in the group's zone"
+"""Where it ends when `--to` is not given."""
+
 report_app = typer.Typer(help="Reports on a group's attendance.", no_args_is_help=True)
-
-
-class Format(enum.StrEnum):
-    """How `report attendance` prints."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
 
 
 def _print_table(report: AttendanceReport, group: Group) -> None:
@@ -81,47 +78,24 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
 def attendance(
     ctx: typer.Context,
     group: GroupArg,
-    date_from: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            metavar="DATE",
-            help="First day, YYYY-MM-DD (default: the group's first session or join date).",
-        ),
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            metavar="DATE",
-            help="Last day, YYYY-MM-DD (default: today in the group's zone).",
-        ),
-    ] = None,
-    output: Annotated[
-        Format, typer.Option("--format", case_sensitive=False, help="Output format.")
-    ] = Format.TABLE,
+    date_from: Annotated[str | None, date_option("--from", "First day", FIRST_DAY)] = None,
+    date_to: Annotated[str | None, date_option("--to", "Last day", LAST_DAY)] = None,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Per-participant attendance: sessions, statuses, service hours and minimum-hours flags."""
-    from facilitator.common.timeutil import parse_date
+    from facilitator.cli.options import echo_csv, echo_json
     from facilitator.program.groups import get_group
     from facilitator.reports.attendance import attendance_report
     from facilitator.reports.output import to_json, write_csv
 
-    start = parse_date(date_from, "--from") if date_from is not None else None
-    end = parse_date(date_to, "--to") if date_to is not None else None
+    start, end = date_given(date_from, "--from"), date_given(date_to, "--to")
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         report = attendance_report(db, target, date_from=start, date_to=end)
     if output is Format.JSON:
-        import json
-
-        typer.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False))
+        echo_json(to_json(report))
     elif output is Format.CSV:
-        import io
-
-        buffer = io.StringIO()
-        write_csv(report, buffer)
-        typer.echo(buffer.getvalue(), nl=False)
+        echo_csv(lambda buffer: write_csv(report, buffer))
     else:
         _print_table(report, target)
 

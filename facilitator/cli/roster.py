@@ -6,16 +6,16 @@ Every change is recorded with the person at the keyboard as its actor.
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from facilitator.cli.context import GroupArg, state
+from facilitator.cli.options import Format, FormatOption, date_given, date_option
 
 if TYPE_CHECKING:
-    import datetime as dt
+    import io
 
     from sqlmodel import Session
 
@@ -37,19 +37,14 @@ COLUMNS = ("name", "external_id", "joined", "left", "reason")
 """The columns of `roster list` (and `code` with `--codes`)."""
 
 
-class Format(enum.StrEnum):
-    """How `roster list` prints."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
+def _code_option(whose: str, default: str = "") -> Any:
+    """`--code`: "`whose` check-in code, 4-16 letters and digits`default`."."""
+    return typer.Option("--code", help=f"{whose} check-in code, 4-16 letters and digits{default}.")
 
 
-def _date(text: str | None, option: str) -> dt.date | None:
-    """The date given to `option`, or None when it was not given."""
-    from facilitator.common.timeutil import parse_date
-
-    return parse_date(text, option) if text is not None else None
+def _external_id_option(note: str) -> Any:
+    """`--external-id ID`: "The clinic's id for them (`note`)."."""
+    return typer.Option("--external-id", metavar="ID", help=f"The clinic's id for them ({note}).")
 
 
 def _reason(text: str) -> LeaveReason:
@@ -122,27 +117,16 @@ def add(
     ctx: typer.Context,
     group: GroupArg,
     name: Annotated[str, typer.Argument(help="The member's full name.")],
-    code: Annotated[
-        str | None,
-        typer.Option(
-            "--code", help="Their check-in code, 4-16 letters and digits (default: a new one)."
-        ),
-    ] = None,
-    external_id: Annotated[
-        str | None,
-        typer.Option("--external-id", metavar="ID", help="The clinic's id for them (e.g. MRN)."),
-    ] = None,
-    joined: Annotated[
-        str | None,
-        typer.Option("--joined", metavar="DATE", help="First day, YYYY-MM-DD (default: today)."),
-    ] = None,
+    code: Annotated[str | None, _code_option("Their", " (default: a new one)")] = None,
+    external_id: Annotated[str | None, _external_id_option("e.g. MRN")] = None,
+    joined: Annotated[str | None, date_option("--joined", "First day", "today")] = None,
 ) -> None:
     """Add one member to the group and print their check-in code."""
     from facilitator.program.groups import get_group
     from facilitator.program.roster import add_member
     from facilitator.program.staff import actor
 
-    first_day = _date(joined, "--joined")
+    first_day = date_given(joined, "--joined")
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         added = add_member(
@@ -167,13 +151,8 @@ def edit(
     group: GroupArg,
     member: MemberArg,
     name: Annotated[str | None, typer.Option("--name", help="The corrected name.")] = None,
-    code: Annotated[
-        str | None, typer.Option("--code", help="A new check-in code, 4-16 letters and digits.")
-    ] = None,
-    external_id: Annotated[
-        str | None,
-        typer.Option("--external-id", metavar="ID", help="The clinic's id for them ('' removes)."),
-    ] = None,
+    code: Annotated[str | None, _code_option("A new")] = None,
+    external_id: Annotated[str | None, _external_id_option("'' removes")] = None,
 ) -> None:
     """Correct a member's name, code or external id: the same person, same records."""
     from facilitator.errors import UserError
@@ -202,10 +181,7 @@ def discharge(
     ctx: typer.Context,
     group: GroupArg,
     member: MemberArg,
-    on: Annotated[
-        str | None,
-        typer.Option("--on", metavar="DATE", help="Their last day, YYYY-MM-DD (default: today)."),
-    ] = None,
+    on: Annotated[str | None, date_option("--on", "Their last day", "today")] = None,
     reason: Annotated[
         str,
         typer.Option(
@@ -218,7 +194,7 @@ def discharge(
     from facilitator.program.staff import actor
 
     why = _reason(reason)
-    last_day = _date(on, "--on")
+    last_day = date_given(on, "--on")
     with state(ctx).database().session() as db:
         target, found = _find(db, group, member)
         period = membership.discharge(db, target, found, on=last_day, reason=why, actor=actor(db))
@@ -235,18 +211,13 @@ def readmit(
     ctx: typer.Context,
     group: GroupArg,
     member: MemberArg,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--on", metavar="DATE", help="Their first day back, YYYY-MM-DD (default: today)."
-        ),
-    ] = None,
+    on: Annotated[str | None, date_option("--on", "Their first day back", "today")] = None,
 ) -> None:
     """A discharged member rejoins: a new membership period; earlier ones stay."""
     from facilitator.program import membership
     from facilitator.program.staff import actor
 
-    first_day = _date(on, "--on")
+    first_day = date_given(on, "--on")
     with state(ctx).database().session() as db:
         target, found = _find(db, group, member)
         period = membership.readmit(db, target, found, on=first_day, actor=actor(db))
@@ -281,11 +252,10 @@ def list_(
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list discharged members, after the current ones.")
     ] = False,
-    output: Annotated[
-        Format, typer.Option("--format", case_sensitive=False, help="Output format.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """The group's current members (and with --all the discharged ones)."""
+    from facilitator.cli.options import echo_json
     from facilitator.common.timeutil import today_in
     from facilitator.program.groups import get_group
     from facilitator.program.roster import members
@@ -300,9 +270,7 @@ def list_(
     rows = [_row(m, show_codes) for m in shown]
     columns = [*COLUMNS, *(["code"] if show_codes else [])]
     if output is Format.JSON:
-        import json
-
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows)
     elif output is Format.CSV:
         _print_csv(rows, columns)
     elif not everyone:
@@ -324,13 +292,15 @@ def list_(
 def _print_csv(rows: list[dict[str, str | None]], columns: list[str]) -> None:
     """Rows as CSV with a header line (empty cells for unset values)."""
     import csv
-    import io
 
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: value or "" for key, value in row.items()} for row in rows)
-    typer.echo(buffer.getvalue(), nl=False)
+    from facilitator.cli.options import echo_csv
+
+    def write(buffer: io.StringIO) -> None:
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({key: value or "" for key, value in row.items()} for row in rows)
+
+    echo_csv(write)
 
 
 def _print_table(rows: list[dict[str, str | None]], columns: list[str], title: str) -> None:

@@ -312,25 +312,21 @@ def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> Imp
             db.add(target)
             result.updated += 1
             action = "member.import.update"
-        _join(db, group, target, row.joined, row.left)
+        _join(db, group, target, row)
         audit(db, action, participant_id=target.id, actor=actor, group_id=group.id)
         result.names.append(row.name)
     db.flush()
     return result
 
 
-def _join(
-    db: Session,
-    group: Group,
-    participant: Participant,
-    joined: dt.date | None,
-    left: dt.date | None,
-) -> None:
-    """Make `participant` a member of `group` from `joined` (to `left`, if given).
+def _join(db: Session, group: Group, participant: Participant, row: _Row) -> None:
+    """Make `participant` a member of `group` from the row's join date (to its last day, if
+    given).
 
     A member whose last period has ended comes back with a new period when the row's join date
     (or today) is after their last day; otherwise the file corrects the latest period.
     """
+    joined, left = row.joined, row.left
     latest = db.exec(
         select(Membership)
         .where(Membership.group_id == group.id, Membership.participant_id == participant.id)

@@ -145,18 +145,7 @@ def discharge(
         )
     period.left = last_day
     period.reason = reason
-    db.add(period)
-    audit(
-        db,
-        "member.discharge",
-        participant_id=person.id,
-        actor=actor,
-        group_id=group.id,
-        on=last_day.isoformat(),
-        reason=reason.value,
-    )
-    db.flush()
-    return period
+    return _saved(db, period, "member.discharge", actor=actor, on=last_day, reason=reason.value)
 
 
 def readmit(
@@ -178,14 +167,22 @@ def readmit(
             f"{last.isoformat()}; a new period starts after it"
         )
     period = Membership(group_id=group.id, participant_id=person.id, joined=first_day)  # type: ignore[arg-type]
+    return _saved(db, period, "member.readmit", actor=actor, on=first_day)
+
+
+def _saved(
+    db: Session, period: Membership, action: str, *, actor: str, on: dt.date, **detail: str
+) -> Membership:
+    """Save a period that was opened or closed `on` that day, audited as `action`."""
     db.add(period)
     audit(
         db,
-        "member.readmit",
-        participant_id=person.id,
+        action,
+        participant_id=period.participant_id,
         actor=actor,
-        group_id=group.id,
-        on=first_day.isoformat(),
+        group_id=period.group_id,
+        on=on.isoformat(),
+        **detail,
     )
     db.flush()
     return period

@@ -76,16 +76,21 @@ def _count_where(condition: Any) -> Any:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
+COUNTED = (Status.PRESENT, Status.LATE, Status.EXCUSED, Status.ABSENT, Status.LEFT_EARLY)
+"""The statuses counted, each in the figure of its name (`present` … `left_early`)."""
+
+
 @dataclass(frozen=True)
 class _Totals:
-    sessions: int
-    present: int
-    late: int
-    excused: int
-    absent: int
-    left_early: int
-    minutes: float
-    streak: int
+    counts: dict[str, int]
+    """`sessions` and one count per status in COUNTED, by the status's value."""
+    minutes: float = 0.0
+    streak: int = 0
+
+    @classmethod
+    def none(cls) -> _Totals:
+        """A member due at no session in range."""
+        return cls({"sessions": 0, **{status.value: 0 for status in COUNTED}})
 
 
 def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) -> dict[int, _Totals]:
@@ -109,11 +114,7 @@ def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) ->
         select(
             due.c.participant_id,
             sa.func.count().label("sessions"),
-            _count_where(due.c.status == Status.PRESENT.value).label("present"),
-            _count_where(due.c.status == Status.LATE.value).label("late"),
-            _count_where(due.c.status == Status.EXCUSED.value).label("excused"),
-            _count_where(absent).label("absent"),
-            _count_where(due.c.status == Status.LEFT_EARLY.value).label("left_early"),
+            *(_count_where(due.c.status == s.value).label(s.value) for s in COUNTED),
             sa.func.sum(due.c.minutes).label("minutes"),
             _count_where(
                 sa.and_(
@@ -127,13 +128,9 @@ def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) ->
     )
     result: dict[int, _Totals] = {}
     for row in db.exec(query).all():
+        counts = {s.value: int(getattr(row, s.value) or 0) for s in COUNTED}
         result[int(row.participant_id)] = _Totals(
-            sessions=int(row.sessions),
-            present=int(row.present or 0),
-            late=int(row.late or 0),
-            excused=int(row.excused or 0),
-            absent=int(row.absent or 0),
-            left_early=int(row.left_early or 0),
+            counts={"sessions": int(row.sessions), **counts},
             minutes=float(row.minutes or 0.0),
             streak=int(row.streak or 0),
         )
@@ -212,7 +209,7 @@ def attendance_report(
     ids: list[int] = []
     for participant, spans in _memberships(db, group.id, start, end):
         assert participant.id is not None
-        total = totals.get(participant.id, _Totals(0, 0, 0, 0, 0, 0, 0.0, 0))
+        total = totals.get(participant.id) or _Totals.none()
         days = per_day.get(participant.id, {})
         days_below = sum(
             1 for d in days.values() if d.attended and below(d.minutes, group.daily_hours)
@@ -231,12 +228,7 @@ def attendance_report(
             ParticipantAttendance(
                 name=participant.name,
                 external_id=participant.external_id,
-                sessions=total.sessions,
-                present=total.present,
-                late=total.late,
-                excused=total.excused,
-                absent=total.absent,
-                left_early=total.left_early,
+                **total.counts,
                 hours=round(total.minutes / 60.0, 2),
                 days_below_daily_minimum=days_below,
                 weeks_below_minimum=weeks_below,

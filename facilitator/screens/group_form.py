@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
@@ -31,15 +31,7 @@ class GroupValues:
     @classmethod
     def of(cls, group: Group) -> GroupValues:
         """The settings of an existing group."""
-        return cls(
-            name=group.name,
-            timezone=group.timezone,
-            weekly_hours=group.weekly_hours,
-            daily_hours=group.daily_hours,
-            late_after_minutes=group.late_after_minutes,
-            note_format=group.note_format,
-            curriculum_id=group.curriculum_id,
-        )
+        return cls(**{setting.name: getattr(group, setting.name) for setting in fields(cls)})
 
 
 def _shown(value: float) -> str:

@@ -7,31 +7,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Label
 
-from facilitator.screens.commands import ScreenActions
-from facilitator.screens.help import HelpScreen
-from facilitator.screens.table_screen import TableScreen
-from facilitator.store.database import Database
+from facilitator.screens.table_screen import BoxedTableScreen, table_keys
 from facilitator.store.models import Status
 from facilitator.widgets.plain import plain
 
 
-class HistoryScreen(TableScreen):
+class HistoryScreen(BoxedTableScreen):
     """Sessions newest first, with attendance counts and whether each is signed."""
 
-    COMMANDS = {ScreenActions}
-    BINDINGS = [
+    HELP_TITLE = "History — keys"
+    BINDINGS = table_keys(
+        "history",
         Binding("enter", "open", "Open session", key_display="enter", id="history.open"),
         Binding("slash", "focus_filter", "Filter", key_display="/", id="history.filter"),
         Binding("x", "export", "Export", id="history.export"),
         Binding("t", "audit", "Audit trail", id="history.audit"),
-        Binding("escape", "back", "Back", id="history.back"),
-        Binding("question_mark", "help", "Help", key_display="?", id="history.help"),
-    ]
-
-    def __init__(self, database: Database, group_id: int | None = None) -> None:
-        super().__init__()
-        self.database = database
-        self.group_id = group_id
+    )
 
     def compose(self) -> ComposeResult:
         yield Label("Session history", id="home-title")
@@ -73,10 +64,6 @@ class HistoryScreen(TableScreen):
     def _filter(self, event: Input.Changed) -> None:
         self.reload(event.value)
 
-    @on(Input.Submitted, "#history-filter")
-    def _filter_done(self, _event: Input.Submitted) -> None:
-        self.table.focus()
-
     def open_row(self, key: str) -> None:
         """Open the session."""
         from facilitator.screens.session_detail import SessionDetailScreen
@@ -98,14 +85,3 @@ class HistoryScreen(TableScreen):
     def action_focus_filter(self) -> None:
         """Type to filter the list."""
         self.query_one("#history-filter", Input).focus()
-
-    def action_back(self) -> None:
-        """Back to where you came from (from the filter: back to the list)."""
-        if self.query_one("#history-filter", Input).has_focus:
-            self.table.focus()
-        else:
-            self.dismiss(None)
-
-    def action_help(self) -> None:
-        """Show every key."""
-        self.app.push_screen(HelpScreen(self, "History — keys"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.widgets import Input, Select
 
 from facilitator.errors import UserError
@@ -36,6 +36,20 @@ def member_of(db: Session, group: Group, participant_id: int) -> Member:
         if member.participant.id == participant_id:
             return member
     raise FieldError("", "this member is no longer in the group")
+
+
+def in_group(
+    database: Database, group_id: int, app: App[Any], change: Callable[[Session, Group, str], str]
+) -> Callable[[], str]:
+    """A job for a thread: `change(db, group, actor)` in one database session, returning what to
+    tell the lead (a refusal when the group is gone)."""
+
+    def job() -> str:
+        with database.session() as db:
+            group = group_of(db, group_id)
+            return change(db, group, actor_of(app, db))
+
+    return job
 
 
 class MemberFormScreen(FormScreen[str]):
@@ -106,39 +120,31 @@ class MemberFormScreen(FormScreen[str]):
                 joined = parse_date(self.text("member-joined").strip(), "Joined")
             except UserError as exc:
                 raise FieldError("member-joined", str(exc)) from None
-        database, group_id, participant_id, app = (
-            self.database,
-            self.group_id,
-            self.participant_id,
-            self.app,
-        )
+        participant_id = self.participant_id
 
-        def save() -> str:
+        def save(db: Session, group: Group, actor: str) -> str:
             from facilitator.program.membership import edit_member
             from facilitator.program.roster import add_member
 
-            with database.session() as db:
-                group = group_of(db, group_id)
-                actor = actor_of(app, db)
-                if participant_id is None:
-                    member = add_member(
-                        db,
-                        group,
-                        name=name,
-                        code=code or None,
-                        external_id=external_id or None,
-                        joined=joined,
-                        actor=actor,
-                    )
-                    return f"{member.participant.name} added (code {member.participant.code})"
-                member = member_of(db, group, participant_id)
-                changed = edit_member(
-                    db, member, name=name, code=code, external_id=external_id, actor=actor
+            if participant_id is None:
+                member = add_member(
+                    db,
+                    group,
+                    name=name,
+                    code=code or None,
+                    external_id=external_id or None,
+                    joined=joined,
+                    actor=actor,
                 )
-                person = member.participant.name
-                return f"{person}: {', '.join(changed)} changed" if changed else "nothing changed"
+                return f"{member.participant.name} added (code {member.participant.code})"
+            member = member_of(db, group, participant_id)
+            changed = edit_member(
+                db, member, name=name, code=code, external_id=external_id, actor=actor
+            )
+            person = member.participant.name
+            return f"{person}: {', '.join(changed)} changed" if changed else "nothing changed"
 
-        return save
+        return in_group(self.database, self.group_id, self.app, save)
 
     def explain(self, message: str) -> tuple[str | None, str]:
         """Name the field the core refused, by its label."""
@@ -201,23 +207,16 @@ class DischargeScreen(FormScreen[str]):
         except UserError as exc:
             raise FieldError("discharge-on", str(exc)) from None
         reason = LeaveReason(self.text("discharge-reason"))
-        database, group_id, participant_id, app = (
-            self.database,
-            self.group_id,
-            self.participant_id,
-            self.app,
-        )
+        participant_id = self.participant_id
 
-        def save() -> str:
+        def save(db: Session, group: Group, actor: str) -> str:
             from facilitator.program.membership import discharge
 
-            with database.session() as db:
-                group = group_of(db, group_id)
-                member = member_of(db, group, participant_id)
-                discharge(db, group, member, on=on, reason=reason, actor=actor_of(app, db))
-                return f"{member.participant.name} discharged: last day {on.isoformat()}"
+            member = member_of(db, group, participant_id)
+            discharge(db, group, member, on=on, reason=reason, actor=actor)
+            return f"{member.participant.name} discharged: last day {on.isoformat()}"
 
-        return save
+        return in_group(self.database, self.group_id, self.app, save)
 
     def explain(self, message: str) -> tuple[str | None, str]:
         """`--on DATE …` from the core is about the last day."""
@@ -255,17 +254,14 @@ class ImportScreen(FormScreen[str]):
         if not typed:
             raise FieldError("import-path", "CSV file: type the path of the file to import")
         path = Path(typed).expanduser()
-        database, group_id, app = self.database, self.group_id, self.app
 
-        def save() -> str:
+        def save(db: Session, group: Group, actor: str) -> str:
             from facilitator.exchange.roster_csv import import_csv
 
-            with database.session() as db:
-                group = group_of(db, group_id)
-                result = import_csv(db, group, path, actor=actor_of(app, db))
-                return f"{path.name}: {result.added} added, {result.updated} updated"
+            result = import_csv(db, group, path, actor=actor)
+            return f"{path.name}: {result.added} added, {result.updated} updated"
 
-        return save
+        return in_group(self.database, self.group_id, self.app, save)
 
     def explain(self, message: str) -> tuple[str | None, str]:
         """Every problem is about the file: its path is selected, to type another."""

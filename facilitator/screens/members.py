@@ -7,6 +7,7 @@ their last day and reason. Every change goes through the core, which audits it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -18,13 +19,17 @@ from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
-from facilitator.screens.form import actor_of
-from facilitator.screens.help import HelpScreen
-from facilitator.screens.table_screen import TableScreen
+from facilitator.screens.form import FormScreen
+from facilitator.screens.table_screen import TableScreen, table_keys
 from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from facilitator.store.models import Group
 
 HINT = "a add · enter edit · d discharge · R readmit · i import a CSV · escape back"
 
@@ -87,15 +92,15 @@ class MembersScreen(TableScreen):
 
     COMMANDS = {ScreenActions}
     CSS_PATH = "setup.tcss"
-    BINDINGS = [
+    HELP_TITLE = "Members — keys"
+    BINDINGS = table_keys(
+        "members",
         Binding("a", "add", "Add member", id="members.add"),
         Binding("enter", "open", "Edit member", key_display="enter", id="members.edit"),
         Binding("d", "discharge", "Discharge", id="members.discharge"),
         Binding("R", "readmit", "Readmit", key_display="R", id="members.readmit"),
         Binding("i", "import", "Import CSV", id="members.import"),
-        Binding("escape", "back", "Back", id="members.back"),
-        Binding("question_mark", "help", "Help", key_display="?", id="members.help"),
-    ]
+    )
 
     @dataclass
     class Loaded(Message):
@@ -190,16 +195,17 @@ class MembersScreen(TableScreen):
             self.notify(message, markup=False)
             self.reload(select)
 
+    def _open_form(self, form: FormScreen[str], select: int | None = None) -> None:
+        """Show a form; once it is saved, say what changed and show it (the cursor on
+        `select`)."""
+        self.app.push_screen(form, lambda message: self._changed(message, select))
+
     def action_add(self) -> None:
         """Add a member: name, optional code and external id, the day they joined."""
         from facilitator.screens.member_form import MemberFormScreen
 
-        if self.roster is None:
-            return
-        self.app.push_screen(
-            MemberFormScreen(self.database, self.group_id, today=self.roster.today),
-            self._changed,
-        )
+        if self.roster is not None:
+            self._open_form(MemberFormScreen(self.database, self.group_id, today=self.roster.today))
 
     def open_row(self, key: str) -> None:
         """Edit the selected member's name, code or external id (the same person)."""
@@ -208,18 +214,16 @@ class MembersScreen(TableScreen):
         line = self._line()
         if line is None or self.roster is None:
             return
-        self.app.push_screen(
-            MemberFormScreen(
-                self.database,
-                self.group_id,
-                today=self.roster.today,
-                participant_id=line.participant_id,
-                name=line.name,
-                code=line.code,
-                external_id=line.external_id,
-            ),
-            lambda message: self._changed(message, line.participant_id),
+        form = MemberFormScreen(
+            self.database,
+            self.group_id,
+            today=self.roster.today,
+            participant_id=line.participant_id,
+            name=line.name,
+            code=line.code,
+            external_id=line.external_id,
         )
+        self._open_form(form, line.participant_id)
 
     def action_discharge(self) -> None:
         """Discharge the selected member: last day and reason."""
@@ -231,16 +235,14 @@ class MembersScreen(TableScreen):
         if not line.current:
             self.notify(f"{line.name} is discharged already (R readmits)", markup=False)
             return
-        self.app.push_screen(
-            DischargeScreen(
-                self.database,
-                self.group_id,
-                line.participant_id,
-                name=line.name,
-                today=self.roster.today,
-            ),
-            lambda message: self._changed(message, line.participant_id),
+        form = DischargeScreen(
+            self.database,
+            self.group_id,
+            line.participant_id,
+            name=line.name,
+            today=self.roster.today,
         )
+        self._open_form(form, line.participant_id)
 
     def action_readmit(self) -> None:
         """Readmit the selected discharged member from today: a new period; earlier ones stay."""
@@ -250,19 +252,20 @@ class MembersScreen(TableScreen):
         if line.current:
             self.notify(f"{line.name} is a current member already", markup=False)
             return
-        database, group_id, app = self.database, self.group_id, self.app
+        from facilitator.screens.member_form import in_group
 
-        def readmit() -> str:
+        def readmit(db: Session, group: Group, actor: str) -> str:
             from facilitator.program.membership import readmit
-            from facilitator.screens.member_form import group_of, member_of
+            from facilitator.screens.member_form import member_of
 
-            with database.session() as db:
-                group = group_of(db, group_id)
-                member = member_of(db, group, line.participant_id)
-                period = readmit(db, group, member, actor=actor_of(app, db))
-                return f"{member.participant.name} readmitted from {period.joined.isoformat()}"
+            member = member_of(db, group, line.participant_id)
+            period = readmit(db, group, member, actor=actor)
+            return f"{member.participant.name} readmitted from {period.joined.isoformat()}"
 
-        self.work.submit(readmit, lambda message: self._changed(message, line.participant_id))
+        self.work.submit(
+            in_group(self.database, self.group_id, self.app, readmit),
+            lambda message: self._changed(message, line.participant_id),
+        )
 
     @on(WorkQueue.Done)
     async def _done(self, event: WorkQueue.Done) -> None:
@@ -274,17 +277,11 @@ class MembersScreen(TableScreen):
         """Import a roster CSV from a path; a file with any problem imports nothing."""
         from facilitator.screens.member_form import ImportScreen
 
-        if self.roster is None:
-            return
-        self.app.push_screen(
-            ImportScreen(self.database, self.group_id, group_name=self.roster.group_name),
-            self._changed,
-        )
+        if self.roster is not None:
+            self._open_form(
+                ImportScreen(self.database, self.group_id, group_name=self.roster.group_name)
+            )
 
     def action_back(self) -> None:
         """Back to the groups."""
         self.dismiss()
-
-    def action_help(self) -> None:
-        """Show every key."""
-        self.app.push_screen(HelpScreen(self, "Members — keys"))

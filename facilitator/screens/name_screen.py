@@ -8,22 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from facilitator.errors import UserError
+from facilitator.screens.one_input import OneInputScreen
 from facilitator.store.database import Database
-from facilitator.widgets.plain import plain
-
-if TYPE_CHECKING:
-    from facilitator.app import FacilitatorApp
 
 QUESTION = "Your name and credentials, e.g. Sam Rivera, LCSW"
 WHY = (
@@ -32,11 +28,13 @@ WHY = (
 )
 
 
-class NameScreen(Screen[None]):
+class NameScreen(OneInputScreen):
     """Asks the name of the person at the keyboard (`enter` in the box saves it, `escape` quits),
     then switches to `then()`."""
 
     CSS_PATH = "name_screen.tcss"
+    INPUT_ID = "keyboard-user"
+    MESSAGE_ID = "name-message"
     BINDINGS = [Binding("escape", "give_up", "Quit", id="name.quit")]
 
     @dataclass
@@ -56,31 +54,12 @@ class NameScreen(Screen[None]):
         self.database = database
         self.then = then
 
-    @property
-    def facilitator(self) -> FacilitatorApp:
-        """The app, with its `keyboard_user` and `fail`."""
-        return cast("FacilitatorApp", self.app)
-
-    def compose(self) -> ComposeResult:
+    def compose_prompt(self) -> ComposeResult:
         from facilitator.program.staff import MAX_NAME
 
-        with Vertical(id="dialog"):
-            yield Label(QUESTION, id="question")
-            yield Label(WHY, id="name-why")
-            yield Input(
-                id="keyboard-user", placeholder="First Last, credentials", max_length=MAX_NAME
-            )
-            yield Label("", id="name-message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.input = self.query_one("#keyboard-user", Input)
-        self.message_label = self.query_one("#name-message", Label)
-        self.input.focus()
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_label.update(plain(text, lines=True))
-        self.message_label.set_class(error, "error")
+        yield Label(QUESTION, id="question")
+        yield Label(WHY, id="name-why")
+        yield Input(id=self.INPUT_ID, placeholder="First Last, credentials", max_length=MAX_NAME)
 
     @on(Input.Submitted, "#keyboard-user")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -98,38 +77,30 @@ class NameScreen(Screen[None]):
         except UserError as exc:
             self._say(f"{exc} — type it, then press enter.", error=True)
             return
-        self.input.disabled = True
-        self._say("Saving…")
-        self._save(name)
+        self.answer("Saving…", lambda: self._save(name))
 
-    @work(thread=True, exclusive=True, group="keyboard-user")
-    def _save(self, name: str) -> None:
+    def _save(self, name: str) -> Saved | Refused:
+        """Save the name (in the answering thread)."""
         from facilitator.program.staff import save_user
 
         try:
             with self.database.session() as db:
                 saved = save_user(db, name)
         except UserError as exc:
-            self.post_message(self.Refused(exc))
-        else:
-            self.post_message(self.Saved(saved))
+            return self.Refused(exc)
+        return self.Saved(saved)
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         app = self.facilitator
         app.keyboard_user = message.name
-        try:
-            screen = self.then()
-        except UserError as exc:  # e.g. `run` names a group that has no curriculum
-            app.fail(exc)
-            return
-        app.switch_screen(screen)
+        screen = self.next_screen(self.then)  # e.g. `run` names a group that has no curriculum
+        if screen is not None:
+            app.switch_screen(screen)
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
-        self._say(str(message.error), error=True)
-        self.input.disabled = False
-        self.input.focus()
+        self.retry(str(message.error))
 
     def action_give_up(self) -> None:
         """Quit without a name: nothing is started."""

@@ -5,30 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from facilitator.errors import UserError
+from facilitator.screens.one_input import OneInputScreen
 from facilitator.store.crypto import Passphrase, WrongPassphrase
 from facilitator.store.database import Database, open_database
 from facilitator.widgets.plain import plain
 
-if TYPE_CHECKING:
-    from facilitator.app import FacilitatorApp
-
 TRIES = 3
 
 
-class PassphraseScreen(Screen[None]):
+class PassphraseScreen(OneInputScreen):
     """Asks the passphrase of the encrypted database at `path` (hidden input, `enter` opens it,
     three tries, `escape` quits), opens it off the UI thread, then switches to `then(database)`.
 
@@ -37,6 +34,8 @@ class PassphraseScreen(Screen[None]):
     """
 
     CSS_PATH = "passphrase.tcss"
+    INPUT_ID = "passphrase"
+    MESSAGE_ID = "passphrase-message"
     BINDINGS = [Binding("escape", "give_up", "Quit", id="passphrase.quit")]
 
     tries_left: var[int] = var(TRIES)
@@ -61,29 +60,10 @@ class PassphraseScreen(Screen[None]):
         self.path = path
         self.then = then
 
-    @property
-    def facilitator(self) -> FacilitatorApp:
-        """The app, with its `fail` and `database`."""
-        return cast("FacilitatorApp", self.app)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("This database is encrypted.", id="question")
-            yield Label(
-                Text.assemble("Passphrase for ", plain(self.path), ":"), id="passphrase-file"
-            )
-            yield Input(password=True, id="passphrase", placeholder="passphrase")
-            yield Label("", id="passphrase-message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.input = self.query_one("#passphrase", Input)
-        self.message_label = self.query_one("#passphrase-message", Label)
-        self.input.focus()
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_label.update(plain(text, lines=True))
-        self.message_label.set_class(error, "error")
+    def compose_prompt(self) -> ComposeResult:
+        yield Label("This database is encrypted.", id="question")
+        yield Label(Text.assemble("Passphrase for ", plain(self.path), ":"), id="passphrase-file")
+        yield Input(password=True, id=self.INPUT_ID, placeholder="passphrase")
 
     @on(Input.Submitted, "#passphrase")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -92,32 +72,27 @@ class PassphraseScreen(Screen[None]):
         if not passphrase.reveal():
             self._say("Type the passphrase, then press enter.")
             return
-        self.input.disabled = True
-        self._say("Opening…")
-        self._open(passphrase)
+        self.answer("Opening…", lambda: self._open(passphrase))
 
-    @work(thread=True, exclusive=True, group="unlock")
-    def _open(self, passphrase: Passphrase) -> None:
-        """Derive the key and open the database (a fraction of a second, on purpose)."""
+    def _open(self, passphrase: Passphrase) -> Opened | Refused:
+        """Derive the key and open the database (a fraction of a second, on purpose; in the
+        answering thread)."""
         try:
             database = open_database(self.url, passphrase)
         except WrongPassphrase as exc:
-            self.post_message(self.Refused(exc, wrong_passphrase=True))
+            return self.Refused(exc, wrong_passphrase=True)
         except UserError as exc:
-            self.post_message(self.Refused(exc, wrong_passphrase=False))
+            return self.Refused(exc, wrong_passphrase=False)
         except Exception as exc:  # never a traceback, whose locals could show the passphrase
             error = UserError(f"cannot open the database {self.path}: {type(exc).__name__}")
-            self.post_message(self.Refused(error, wrong_passphrase=False))
-        else:
-            self.post_message(self.Opened(database))
+            return self.Refused(error, wrong_passphrase=False)
+        return self.Opened(database)
 
     @on(Opened)
     def _opened(self, message: Opened) -> None:
         app = self.facilitator
-        try:
-            screen = self.then(message.database)
-        except UserError as exc:  # e.g. `run` names a group that does not exist
-            app.fail(exc)
+        screen = self.next_screen(lambda: self.then(message.database))
+        if screen is None:
             return
         app.database = message.database
         app.switch_screen(screen)
@@ -134,9 +109,7 @@ class PassphraseScreen(Screen[None]):
             )
             return
         left = f"{self.tries_left} tries left" if self.tries_left > 1 else "1 try left"
-        self._say(f"{message.error} — try again ({left}).", error=True)
-        self.input.disabled = False
-        self.input.focus()
+        self.retry(f"{message.error} — try again ({left}).")
 
     def action_give_up(self) -> None:
         """Quit without opening the database."""

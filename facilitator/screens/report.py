@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -13,9 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from facilitator.errors import UserError
-from facilitator.screens.commands import ScreenActions
-from facilitator.screens.help import HelpScreen
-from facilitator.screens.table_screen import TableScreen
+from facilitator.screens.table_screen import BoxedTableScreen, table_keys
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 
@@ -34,21 +31,20 @@ COLUMNS = (
 )
 
 
-class ReportScreen(TableScreen):
+class ReportScreen(BoxedTableScreen):
     """Attendance figures (CONTRACT section 6) for one group and date range."""
 
-    COMMANDS = {ScreenActions}
-    BINDINGS = [
+    HELP_TITLE = "Report — keys"
+    BINDINGS = table_keys(
+        "report",
         Binding("enter", "open", "Member", key_display="enter", id="report.member"),
         Binding("slash", "focus_range", "Dates", key_display="/", id="report.dates"),
-        Binding("escape", "back", "Back", id="report.back"),
-        Binding("question_mark", "help", "Help", key_display="?", id="report.help"),
-    ]
+    )
+
+    group_id: int
 
     def __init__(self, database: Database, group_id: int, today: dt.date | None = None) -> None:
-        super().__init__()
-        self.database = database
-        self.group_id = group_id
+        super().__init__(database, group_id)
         self.today = today
 
     def compose(self) -> ComposeResult:
@@ -139,10 +135,9 @@ class ReportScreen(TableScreen):
         value = self.query_one(selector, Input).value.strip()
         return parse_date(value, what) if value else None
 
-    @on(Input.Submitted)
-    def _range(self, _event: Input.Submitted) -> None:
+    def box_submitted(self) -> None:
+        """Show the dates typed."""
         self.reload()
-        self.table.focus()
 
     def open_row(self, key: str) -> None:
         """Open the member."""
@@ -153,14 +148,3 @@ class ReportScreen(TableScreen):
     def action_focus_range(self) -> None:
         """Edit the date range."""
         self.query_one("#report-from", Input).focus()
-
-    def action_back(self) -> None:
-        """Back (from a date box: back to the table)."""
-        if isinstance(self.focused, Input):
-            self.table.focus()
-        else:
-            self.dismiss(None)
-
-    def action_help(self) -> None:
-        """Show every key."""
-        self.app.push_screen(HelpScreen(self, "Report — keys"))

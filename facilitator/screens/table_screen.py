@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
+from facilitator.screens.commands import ScreenActions
+from facilitator.store.database import Database
 from facilitator.widgets.tables import selected_key
+
+
+def table_keys(prefix: str, *bindings: Binding) -> list[Binding]:
+    """A table screen's keys: `bindings`, then `escape` (back) and `?` (help), with ids under
+    `prefix`."""
+    return [
+        *bindings,
+        Binding("escape", "back", "Back", id=f"{prefix}.back"),
+        Binding("question_mark", "help", "Help", key_display="?", id=f"{prefix}.help"),
+    ]
 
 
 class TableScreen(Screen[None]):
     """Lists records in `table`, each row keyed by its record's id; `enter` opens the row."""
+
+    HELP_TITLE: ClassVar[str] = "Keys"
+    """The title of the help screen `?` shows."""
 
     table: DataTable[Any]
     """The records (made in `compose`)."""
@@ -33,3 +49,37 @@ class TableScreen(Screen[None]):
     def open_row(self, key: str) -> None:
         """Open the record whose row is keyed `key`."""
         raise NotImplementedError
+
+    def action_help(self) -> None:
+        """Show every key."""
+        from facilitator.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self, self.HELP_TITLE))
+
+
+class BoxedTableScreen(TableScreen):
+    """A database's records (or one group's) in a table with input boxes above it (a filter, a
+    date range): `enter` or `escape` in a box goes back to the table; `escape` on the table goes
+    back; every key is in the command palette."""
+
+    COMMANDS = {ScreenActions}
+
+    def __init__(self, database: Database, group_id: int | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.group_id = group_id
+
+    def box_submitted(self) -> None:
+        """What `enter` in a box does before the table is focused (nothing by default)."""
+
+    @on(Input.Submitted)
+    def _box_submitted(self, _event: Input.Submitted) -> None:
+        self.box_submitted()
+        self.table.focus()
+
+    def action_back(self) -> None:
+        """Back to where you came from (from a box: back to the table)."""
+        if isinstance(self.focused, Input):
+            self.table.focus()
+        else:
+            self.dismiss(None)
