@@ -67,10 +67,17 @@ MEMBERS = sorted(
 )
 NAMES = [name for name, _ in MEMBERS]
 CODES = dict(MEMBERS)
-STATUS_WORDS = ("present", "late", "excused", "absent", "left early")
-# What `space` makes of each status (a never-checked-in "absent" also becomes present).
-CYCLE = {"present": "late", "late": "excused", "excused": "absent", "absent": "present"}
+STATUS_WORDS = ("present", "late", "excused", "absent", "left early", "not here")
+# What `space` makes of each status (a member still awaited, "not here", becomes present).
+CYCLE = {
+    "present": "late",
+    "late": "excused",
+    "excused": "absent",
+    "absent": "present",
+    "not here": "present",
+}
 ARRIVED = {"present", "late"}  # a code check-in: late only past the group's late-after minutes
+SIZE = (160, 50)  # wide enough for every roster column beside the QR
 ESC_PAUSE = 0.15  # longer than Textual's 100 ms wait that tells `escape` from an escape sequence
 READY = "Phone check-in:"  # the URL label, drawn after on_mount has finished
 ITEM_NUMBER = re.compile(rf"\b(\d+)/{ITEMS} Step \d+")
@@ -187,7 +194,7 @@ class Terminal:
 
     def __init__(self, app: PtyApp) -> None:
         self.app = app
-        self.screen = VTScreen()
+        self.screen = VTScreen(*SIZE)
         self._seen = 0
 
     def now(self) -> str:
@@ -219,23 +226,28 @@ class Terminal:
 def shown_statuses(screen: str) -> dict[str, str]:
     """Each member's status word as their roster row shows it.
 
-    Rows are found by the member's code (the last column) and the status read as the first word
+    Rows are found by the member's code (the roster's last column) and the status read as the first word
     that begins a status word: while the roster's columns are drawn squashed to their headers'
     widths (the bug `test_roster_columns_fit_after_a_paint_before_the_idle_measure` pins), a row
     reads `Aver  presen  02  man AVQ1`, and that display bug must not pass for lost data here.
     """
     found = {}
     for line in screen.split("\n"):
-        for name, code in MEMBERS:
-            if not line.rstrip().endswith(f" {code}"):
-                continue
-            for word in line.split("▕")[-1].split():
-                status = next(
-                    (w for w in STATUS_WORDS if len(word) >= 4 and w.startswith(word)), None
-                )
-                if status:
-                    found[name] = status
-                    break
+        for cell in line.split("▕"):
+            row = cell.split("▏")[0]
+            for name, code in MEMBERS:
+                if not row.rstrip().endswith(f" {code}"):
+                    continue
+                if " not here " in row:
+                    found[name] = "not here"
+                    continue
+                for word in row.split():
+                    status = next(
+                        (w for w in STATUS_WORDS if len(word) >= 4 and w.startswith(word)), None
+                    )
+                    if status:
+                        found[name] = status
+                        break
     return found
 
 
@@ -255,7 +267,7 @@ def footer(screen: str) -> str:
 
 def roster_focused(screen: str) -> bool:
     """Single-letter keys are live: the roster (not a text box) has the focus."""
-    return "n Next item" in footer(screen)
+    return "n Next" in footer(screen)
 
 
 def typing_focused(screen: str) -> bool:
@@ -464,7 +476,7 @@ def read_saved(url: str, session_id: str) -> Saved:
         current = snap.agenda.current
         note = snap.notes.get(None)
         return Saved(
-            statuses={e.participant.name: e.status.word for e in snap.roster},
+            statuses={e.participant.name: e.word for e in snap.roster},
             position=current.position if current is not None else ITEMS,
             note=note.text if note is not None else "",
             integrity=integrity,
@@ -527,7 +539,7 @@ def test_sigkill_fifty_times_loses_nothing_the_screen_showed_as_saved(
         shown.note_tokens = {t for t in typed_tokens if t in saved.note}
         log: list[str] = []
         context = f"FACILITATOR_KILL_SEED={base_seed} (round {round_no}, seed {seed})"
-        app = PtyApp("--db", db_url, "run", GROUP, "--checkin-port", "0")
+        app = PtyApp("--db", db_url, "run", GROUP, "--checkin-port", "0", size=SIZE)
         term = Terminal(app)
         try:
             # The resumed screen shows exactly what the database holds. The check-in URL comes
@@ -546,7 +558,7 @@ def test_sigkill_fifty_times_loses_nothing_the_screen_showed_as_saved(
                     run_step(term, shown, step)
             last = step
             log.append(run_last_step(term, rng, last))
-            time.sleep(rng.uniform(0, 0.3))
+            time.sleep(rng.uniform(0, 0.3))  # the kill lands at a random moment: under test
         except AssertionError as exc:
             raise AssertionError(f"{context}; steps: {log}\n{exc}") from None
         finally:
