@@ -97,7 +97,7 @@ AGENDA_KEYS = {"title", "kind", "planned_minutes", "started_at", "ended_at", "sk
 BREAK_KEYS = {"started_at", "ended_at"}
 ATTENDANCE_KEYS = {
     "name", "external_id", "code", "status", "checked_in_at", "checked_out_at", "minutes",
-    "method",
+    "method", "modality", "scales",
 }  # fmt: skip
 NOTE_KEYS = {"text", "created_at", "participant"}
 ADDENDUM_KEYS = {"text", "reason", "author", "created_at"}

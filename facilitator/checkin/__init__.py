@@ -9,6 +9,9 @@ Plain Python (no Textual), one feature per module:
 - `connections`: the HTTP connections (idle timeout, a cap, the app's own error pages).
 - `limiter`: the failed-code limits, per address and across addresses.
 - `page`: the HTML pages, rendered from the Jinja2 templates in `templates/`.
+- `responses`: those pages as HTTP answers (the error pages); `guards`: cross-site, token.
+- `answers`: the check-in scales answered with the greeting's receipt.
+- `i18n`: English or Spanish, from `Accept-Language`; the catalogues in `locale/`.
 
 No module is imported here, so importing the package stays cheap (it never imports aiohttp).
 """

@@ -21,6 +21,12 @@ Answers:
   before anything is awaited, so the limits hold for any burst (`checkin.limiter`).
 - a valid code sent again within a minute is answered from memory ("already checked in"):
   no database work, no audit row, no redraw of the screen.
+- when the group asks check-in scales (CONTRACT 10), the greeting carries a one-time `receipt`
+  and asks the first scale; `POST /c/TOKEN` with `receipt` (and `craving`/`mood`) asks the next
+  scale or stores the answers → 200 "thank you". An unknown receipt (or another session's)
+  → 422, a used one → 409, a value that is not a whole number 0-10 → 400, nothing stored
+  (`checkin.answers`).
+- every page is in English or Spanish, from the phone's `Accept-Language` (`checkin.i18n`).
 
 The token in the path is the capability. Nothing here logs a name, a code or the token.
 """
@@ -31,15 +37,15 @@ import asyncio
 import inspect
 import logging
 import math
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from facilitator.checkin import page
+from facilitator.checkin.answers import Step, take_answers
 from facilitator.checkin.attempt import (
     Answer,
     SessionGone,
@@ -48,7 +54,12 @@ from facilitator.checkin.attempt import (
     retrying,
     session_is_live,
 )
+from facilitator.checkin.guards import cross_site, token_matches
 from facilitator.checkin.limiter import WINDOW_SECONDS, AddressTurns, FailureLimiter
+from facilitator.checkin.responses import REFUSED
+from facilitator.checkin.responses import error as _error
+from facilitator.checkin.responses import html as _html
+from facilitator.checkin.responses import lang_of as _lang
 from facilitator.errors import UserError
 
 if TYPE_CHECKING:
@@ -77,6 +88,9 @@ ALLOWED_METHODS = ("GET", "HEAD", "POST")
 OnCheckin = Callable[["CheckInResult"], object]
 """Called in the loop's thread after every successful check-in; may return an awaitable."""
 
+OnAnswer = Callable[[int], object]
+"""Called in the loop's thread with the attendance id after scales were answered."""
+
 
 @dataclass
 class _State:
@@ -88,6 +102,7 @@ class _State:
     clock: Now
     on_checkin: OnCheckin | None
     limiter: FailureLimiter
+    on_answer: OnAnswer | None = None
     monotonic: Callable[[], float] = time.monotonic
     body_timeout: float = BODY_TIMEOUT
     turns: AddressTurns = field(default_factory=AddressTurns)
@@ -112,92 +127,38 @@ class _State:
                 del self.answered[old]
         self.answered[code] = (self.monotonic(), answer)
 
+    def receipt_used(self, receipt: str) -> None:
+        """A remembered greeting must not offer a used receipt again."""
+        for code, (when, answer) in list(self.answered.items()):
+            if answer.receipt == receipt:
+                self.answered[code] = (when, replace(answer, receipt=None, scale=None))
+
 
 STATE = web.AppKey("facilitator.checkin", _State)
 """Where a check-in app keeps its `_State`; `open = False` there kills the token."""
-
-_MESSAGES = {
-    400: ("Check in", "Please type the code from your card."),
-    403: ("Not allowed", "Please open the check-in page again and send the code from there."),
-    404: ("Not found", "Please scan the code on the facilitator's screen again."),
-    405: ("Not allowed", "Please use the check-in form."),
-    410: ("Check-in closed", page.CLOSED),
-    408: ("Too slow", "The code took too long to arrive. Please try again."),
-    413: ("Too much", "That was more than a code. Please type just the code from your card."),
-    429: (
-        "Too many tries",
-        "Too many codes were not recognised. Please wait a minute, or see your facilitator.",
-    ),
-    503: ("Not available", "Check-in is not available right now — please see your facilitator."),
-}
-
-_MALFORMED = ("Not understood", "Please scan the code on the facilitator's screen again.")
-
-
-def _html(status: int, body: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, text=body, content_type="text/html", headers=headers)
-
-
-def _error(status: int, headers: dict[str, str] | None = None) -> web.Response:
-    title, message = _MESSAGES.get(
-        status, ("Something went wrong", "Something went wrong — please see your facilitator.")
-    )
-    if status == 400:
-        return _html(status, page.form_page(message), headers)
-    return _html(status, page.message_page(title, message), headers)
-
-
-def error_response(status: int) -> web.Response:
-    """The page for a request the HTTP layer refused (malformed, too large, too slow).
-
-    From the app's templates, with the security headers; it never repeats the request.
-    """
-    response = _html(400, page.message_page(*_MALFORMED)) if status == 400 else _error(status)
-    response.headers.update(page.SECURITY_HEADERS)
-    return response
 
 
 @web.middleware
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every answer is an HTML page with the security headers; no exception escapes as a trace."""
+    lang = _lang(request)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         keep = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
-        response = _error(exc.status, keep)
+        response = _error(exc.status, keep, lang)
         if exc.status in (408, 413):  # the rest of the body is not worth waiting for
             response.force_close()
     except asyncio.CancelledError:
         raise
     except UserError as exc:  # the database said no (locked, gone, full): not the member's fault
         log.error("check-in request failed: %s", type(exc.__cause__ or exc).__name__)
-        response = _error(503)
+        response = _error(503, lang=lang)
     except Exception as exc:  # never a traceback (which could hold a code) on a phone or the log
         log.error("check-in request failed: %s", type(exc).__name__)
-        response = _error(500)
+        response = _error(500, lang=lang)
     response.headers.update(page.SECURITY_HEADERS)
     return response
-
-
-def _cross_site(request: web.Request) -> bool:
-    """A POST that a browser says came from another site.
-
-    `Origin: null` is accepted: the form page's `Referrer-Policy: no-referrer` makes browsers
-    send exactly that for our own form. The token in the URL remains the real defence.
-    """
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site.strip().lower() not in ("same-origin", "none"):
-        return True
-    origin = request.headers.get("Origin")
-    if origin is None or origin.strip() == "null":
-        return False
-    return origin.strip().lower() != f"{request.scheme}://{request.host}".lower()
-
-
-def _token_matches(given: str, token: str) -> bool:
-    return secrets.compare_digest(
-        given.encode("utf-8", "backslashreplace"), token.encode("utf-8", "backslashreplace")
-    )
 
 
 async def _check_live(state: _State) -> None:
@@ -213,9 +174,8 @@ async def _check_live(state: _State) -> None:
         raise web.HTTPGone()
 
 
-async def _read_code(request: web.Request, timeout: float) -> str:
-    """The `code` field of the posted form (413 if too large, 408 if too slow, 400 if unreadable
-    or missing)."""
+async def _read_form(request: web.Request, timeout: float) -> dict[str, str]:
+    """The posted form's text fields (413 if too large, 408 if too slow, 400 if unreadable)."""
     try:
         async with asyncio.timeout(timeout):
             form = await request.post()
@@ -225,22 +185,36 @@ async def _read_code(request: web.Request, timeout: float) -> str:
         raise
     except Exception:
         raise web.HTTPBadRequest() from None
+    fields: dict[str, str] = {}
+    for key, value in form.items():  # a field sent twice: the first counts
+        if isinstance(value, str):
+            fields.setdefault(key, value)
+    return fields
+
+
+def _code_of(form: dict[str, str]) -> str:
+    """The `code` field (400 if missing or empty)."""
     value = form.get("code")
-    if not isinstance(value, str) or not value.strip(" \t\r\n-"):
+    if value is None or not value.strip(" \t\r\n-"):
         raise web.HTTPBadRequest()
     return value
 
 
 async def _notify(state: _State, result: CheckInResult) -> None:
     """Tell the UI (in the loop's thread); its failure never spoils the member's answer."""
-    if state.on_checkin is None:
+    await _call("on_checkin", state.on_checkin, result)
+
+
+async def _call(name: str, callback: Callable[[Any], object] | None, value: object) -> None:
+    """Call a UI callback (awaiting what it returns); its failure is logged, not raised."""
+    if callback is None:
         return
     try:
-        returned = state.on_checkin(result)
+        returned = callback(value)
         if inspect.isawaitable(returned):
             await returned
     except Exception as exc:
-        log.error("on_checkin callback failed: %s", type(exc).__name__)
+        log.error("%s callback failed: %s", name, type(exc).__name__)
 
 
 async def _checkin_endpoint(request: web.Request) -> web.StreamResponse:
@@ -248,29 +222,33 @@ async def _checkin_endpoint(request: web.Request) -> web.StreamResponse:
     from facilitator.session.attendance import Outcome
 
     state = request.app[STATE]
-    if not state.open or not _token_matches(request.match_info["token"], state.token):
+    if not state.open or not token_matches(request.match_info["token"], state.token):
         raise web.HTTPNotFound()
     if request.method not in ALLOWED_METHODS:
         raise web.HTTPMethodNotAllowed(request.method, ALLOWED_METHODS)
+    lang = _lang(request)
     if request.method in ("GET", "HEAD"):
         await _check_live(state)
-        return _html(200, page.form_page())
+        return _html(200, page.form_page(lang=lang))
 
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
-    if _cross_site(request):
+    if cross_site(request):
         raise web.HTTPForbidden()
     address = request.remote or "unknown"
     _refuse_if_limited(state, address)
-    raw_code = await _read_code(request, state.body_timeout)
+    form = await _read_form(request, state.body_timeout)
     if state.closed:
         raise web.HTTPGone()
+    if "receipt" in form:
+        return await _answer_endpoint(state, form, address, lang)
+    raw_code = _code_of(form)
     code = normalised(raw_code)
     if (replayed := state.remembered(code)) is not None:
-        return _replay(replayed)
+        return _replay(replayed, lang)
     async with state.turns.turn(address):
         if (replayed := state.remembered(code)) is not None:  # sent twice at once
-            return _replay(replayed)
+            return _replay(replayed, lang)
         _refuse_if_limited(state, address, admit=True)
         failed = False
         try:
@@ -280,19 +258,62 @@ async def _checkin_endpoint(request: web.Request) -> web.StreamResponse:
             state.limiter.settle(address, failed=failed)
     result = answer.result
     if result.outcome is Outcome.UNKNOWN:
-        return _html(422, page.form_page(page.NOT_RECOGNISED))
+        return _html(422, page.form_page(page.NOT_RECOGNISED, lang=lang))
     state.remember(code, answer)
     await _notify(state, result)
+    ask = _ask(answer)
     if result.outcome is Outcome.ALREADY:
-        return _html(200, page.already_page(answer.first_name, answer.first_time))
+        return _html(
+            200, page.already_page(answer.first_name, answer.first_time, lang=lang, ask=ask)
+        )
     if result.outcome is Outcome.RETURNED:
-        return _html(200, page.welcome_back_page(answer.first_name))
-    return _html(200, page.welcome_page(answer.first_name))
+        return _html(200, page.welcome_back_page(answer.first_name, lang=lang, ask=ask))
+    return _html(200, page.welcome_page(answer.first_name, lang=lang, ask=ask))
 
 
-def _replay(answer: Answer) -> web.Response:
+def _ask(answer: Answer) -> page.Ask | None:
+    """The first scale the greeting asks, with its receipt (None: nothing to ask)."""
+    if answer.receipt is None or answer.scale is None:
+        return None
+    return page.Ask(answer.scale, answer.receipt)
+
+
+def _replay(answer: Answer, lang: str) -> web.Response:
     """A valid code sent again within the minute: no database, no audit row, no redraw."""
-    return _html(200, page.already_page(answer.first_name, answer.first_time))
+    body = page.already_page(answer.first_name, answer.first_time, lang=lang, ask=_ask(answer))
+    return _html(200, body)
+
+
+async def _answer_endpoint(
+    state: _State, form: dict[str, str], address: str, lang: str
+) -> web.Response:
+    """A scale answered from the greeting page: the next scale, thank you, or a refusal.
+
+    An unknown receipt counts as a failed attempt (the same limits as unknown codes).
+    """
+    receipt = form["receipt"]
+    async with state.turns.turn(address):
+        _refuse_if_limited(state, address, admit=True)
+        failed = False
+        try:
+            now = state.clock()
+            step: Step = await asyncio.to_thread(
+                retrying, lambda: take_answers(state.database, state.session_id, receipt, form, now)
+            )
+            failed = step.refused == "unknown"
+        finally:
+            state.limiter.settle(address, failed=failed)
+    if step.refused is not None:
+        status, title, message = REFUSED[step.refused]
+        if step.refused == "closed":
+            state.closed = True
+        return _html(status, page.message_page(title, message, lang=lang))
+    if step.ask is not None:
+        return _html(200, page.scale_page(page.Ask(step.ask, receipt, step.carried), lang=lang))
+    state.receipt_used(receipt)
+    if step.attendance_id is not None:
+        await _call("on_answer", state.on_answer, step.attendance_id)
+    return _html(200, page.thanks_page(lang=lang))
 
 
 def _refuse_if_limited(state: _State, address: str, *, admit: bool = False) -> None:
@@ -328,6 +349,7 @@ def make_checkin_app(
     *,
     clock: Now | None = None,
     on_checkin: OnCheckin | None = None,
+    on_answer: OnAnswer | None = None,
     max_failures_per_minute: int = 10,
     global_failures_per_minute: int | None = None,
     body_timeout: float = BODY_TIMEOUT,
@@ -339,7 +361,8 @@ def make_checkin_app(
     window and the memory of valid codes; `global_failures_per_minute` defaults to
     `limiter.GLOBAL_FAILURES_PER_MINUTE` (never below the per-address limit). `on_checkin(result)`
     is called in the loop's thread after every check-in that reached the database (first, repeat
-    or return; not a replay answered from memory), so the UI can refresh its roster.
+    or return; not a replay answered from memory), so the UI can refresh its roster;
+    `on_answer(attendance_id)` likewise after a member's scales were stored.
     """
     if len(token) < MIN_TOKEN_LENGTH:
         raise ValueError("the check-in token must carry at least 128 bits (use new_token())")
@@ -354,6 +377,7 @@ def make_checkin_app(
         token=token,
         clock=clock,
         on_checkin=on_checkin,
+        on_answer=on_answer,
         limiter=FailureLimiter(
             max_failures_per_minute, global_limit=global_failures_per_minute, monotonic=monotonic
         ),

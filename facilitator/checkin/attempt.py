@@ -2,7 +2,9 @@
 
 The check-in itself is the exactly-once core (`attendance.check_in`): repeats are
 harmless and keep the first time, from any thread or laptop, so a momentary SQLite lock is
-simply retried. Heavy imports (SQLAlchemy, the models) happen on first use.
+simply retried. When the group asks check-in scales, a good check-in also gets the one-time
+receipt the greeting page carries (`session.receipts.issue_receipt`). Heavy imports
+(SQLAlchemy, the models) happen on first use.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -33,6 +35,10 @@ class Answer:
     result: CheckInResult
     first_name: str = ""
     first_time: str = ""
+    receipt: str | None = None
+    """The one-time receipt for the scales (None: nothing to ask)."""
+    scale: str | None = None
+    """The first scale to ask with it."""
 
 
 def normalised(raw_code: str) -> str:
@@ -54,7 +60,10 @@ def _is_lock(exc: BaseException) -> bool:
     return False
 
 
-def retrying(work: Callable[[], Answer]) -> Answer:
+T = TypeVar("T")
+
+
+def retrying(work: Callable[[], T]) -> T:
     """Run `work`, retrying a few times if SQLite reports a momentary lock (work is idempotent)."""
     for attempt in range(5):
         try:
@@ -84,6 +93,8 @@ def attempt_check_in(
 
     from facilitator.common.timeutil import hhmm
     from facilitator.session import attendance as att
+    from facilitator.session.receipts import issue_receipt
+    from facilitator.session.scales import scales_of
     from facilitator.store.models import Group, GroupSession, Method, SessionState
 
     code = normalised(raw_code)
@@ -107,7 +118,9 @@ def attempt_check_in(
         )
         if result.participant is None:
             return Answer(result)
-        first_time = ""
+        first_time, receipt = "", None
         if result.attendance is not None:
             first_time = hhmm(result.attendance.checked_in_at, group.timezone)
-        return Answer(result, result.participant.first_name, first_time)
+            receipt = issue_receipt(db, result.attendance, now=now)
+        scale = scales_of(group)[0] if receipt is not None else None
+        return Answer(result, result.participant.first_name, first_time, receipt, scale)

@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from facilitator.checkin.app import error_response
+from facilitator.checkin.responses import error_response
 
 IDLE_TIMEOUT = 10.0
 """Seconds a connection may stay open without sending a request (CONTRACT section 5)."""

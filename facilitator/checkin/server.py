@@ -27,7 +27,7 @@ from facilitator.checkin.connections import (
 from facilitator.errors import UserError
 
 if TYPE_CHECKING:
-    from facilitator.checkin.app import OnCheckin
+    from facilitator.checkin.app import OnAnswer, OnCheckin
     from facilitator.common.clock import Now
     from facilitator.store.database import Database
 
@@ -100,6 +100,7 @@ class CheckinServer:
         *,
         clock: Now | None = None,
         on_checkin: OnCheckin | None = None,
+        on_answer: OnAnswer | None = None,
         max_failures_per_minute: int = 10,
         global_failures_per_minute: int | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
@@ -113,6 +114,7 @@ class CheckinServer:
         self.app_options: dict[str, Any] = {
             "clock": clock,
             "on_checkin": on_checkin,
+            "on_answer": on_answer,
             "max_failures_per_minute": max_failures_per_minute,
             "global_failures_per_minute": global_failures_per_minute,
             "body_timeout": body_timeout,

@@ -148,6 +148,8 @@ class Group(SQLModel, table=True):
     archived: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     """Hidden from the home screen and `group list`; its records stay."""
     created_at: dt.datetime = _when(default_factory=utcnow)
+    checkin_scales: str | None = None  # `craving`, `mood`, `craving,mood`; None: no scales
+    max_members: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
 
 
 class Participant(SQLModel, table=True):
@@ -277,6 +279,9 @@ class Attendance(_OfSession, table=True):
     checked_out_at: dt.datetime | None = _when(default=None)
     method: str | None = None
     minutes: float = 0.0
+    modality: str = Field(default="in_person", sa_column_kwargs={"server_default": "in_person"})
+    craving: int | None = None  # 0-10 as the member answered at check-in; None: not answered
+    mood: int | None = None  # 0-10 likewise
 
 
 class Note(_OfSession, table=True):
@@ -347,3 +352,30 @@ class Cancellation(SQLModel, table=True):
     reason: str | None = None
     created_by: str = ""
     created_at: dt.datetime = _when(default_factory=utcnow)
+
+
+class Modality(enum.StrEnum):
+    """How a member attended: in the room, or by video (telehealth)."""
+
+    IN_PERSON = "in_person"
+    TELEHEALTH = "telehealth"
+
+
+class Receipt(SQLModel, table=True):
+    """The one-time `receipt` the greeting page carries, to answer the check-in scales once.
+
+    Random (128 bits or more), bound to one attendance of one session; it is good only while that
+    session is live and until `used_at` is set. It goes with its attendance record.
+    """
+
+    __tablename__ = "receipts"
+
+    token: str = Field(primary_key=True)
+    attendance_id: int = Field(
+        sa_column_args=[sa.ForeignKey("attendance.id", ondelete="CASCADE")], index=True
+    )
+    session_id: str = Field(
+        sa_column_args=[sa.ForeignKey("sessions.id", ondelete="CASCADE")], index=True
+    )
+    created_at: dt.datetime = _when(default_factory=utcnow)
+    used_at: dt.datetime | None = _when(default=None)

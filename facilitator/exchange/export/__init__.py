@@ -20,7 +20,10 @@ Choices (the contract leaves them open):
   (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`. Members' check-in codes
   (which work as credentials) are in the CSV only with `include_codes`; the JSON keeps them,
   since import matches members on them.
-- The HTML shows no personal check-in codes (not needed on a printed record).
+- The HTML shows no personal check-in codes (not needed on a printed record); it shows each
+  member's modality and how many attended (and how many of them by telehealth).
+- Attendance carries `modality` and the answered check-in `scales` (JSON `{"craving": 7}`,
+  `{}` when none; CSV columns `modality`, `craving`, `mood`, empty when not answered).
 
 Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats; the HTML
 from `templates/`), `run` (`export_sessions`, the whole export). The file itself is written with

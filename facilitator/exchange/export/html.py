@@ -62,6 +62,27 @@ def _method_word(method: str | None) -> str:
         return method
 
 
+def _modality_word(modality: str) -> str:
+    """How the member attended, as the page words it (`in person`, `telehealth`)."""
+    return modality.replace("_", " ")
+
+
+def _attended(log: SessionLog, modality: str | None = None) -> int:
+    """How many members attended (present, late or left early), or attended in `modality`."""
+    return sum(
+        1
+        for row, _person in log.attendance
+        if _attends(row.status) and modality in (None, row.modality)
+    )
+
+
+def _attends(status: str) -> bool:
+    try:
+        return Status(status).attended
+    except ValueError:
+        return False
+
+
 def _note_headings(note: Note) -> list[str]:
     """A structured note's headings: its format's, in order, then any others it holds."""
     headings = list(NOTE_FORMATS.get(note.format or "", ()))
@@ -75,9 +96,12 @@ _ENV.filters.update(
     clock=_clock,
     status_word=_status_word,
     method_word=_method_word,
+    modality_word=_modality_word,
     minutes_text=minutes_text,
 )
-_ENV.globals.update(minutes_between=_minutes_between, note_headings=_note_headings)
+_ENV.globals.update(
+    minutes_between=_minutes_between, note_headings=_note_headings, attended=_attended
+)
 
 
 def session_html(log: SessionLog) -> str:

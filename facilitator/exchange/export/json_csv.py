@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from facilitator.common.text import safe_cell
 from facilitator.common.timeutil import iso
 from facilitator.exchange.export.loading import SessionLog
+from facilitator.session.scales import answers_of
 
 CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
     "session_id",
@@ -27,6 +28,9 @@ CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
     "checked_out_at",
     "minutes",
     "method",
+    "modality",
+    "craving",
+    "mood",
 )
 """The CSV header with `--include-codes`, in order."""
 
@@ -103,6 +107,8 @@ def session_record(log: SessionLog) -> dict[str, Any]:
                 "checked_out_at": iso(row.checked_out_at, tz),
                 "minutes": float(row.minutes),
                 "method": row.method,
+                "modality": row.modality,
+                "scales": answers_of(row),
             }
             for row, person in log.attendance
         ],
@@ -141,6 +147,11 @@ def minutes_text(minutes: float) -> str:
     return f"{round(float(minutes), 2):.2f}".rstrip("0").rstrip(".")
 
 
+def _number(value: int | None) -> str:
+    """A scale's answer in a cell; empty when not answered."""
+    return "" if value is None else str(value)
+
+
 def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[str]]:
     """The CSV rows of one session: one per attendance record (codes only if asked)."""
     tz = log.timezone
@@ -165,6 +176,9 @@ def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[s
             iso(row.checked_out_at, tz),
             minutes_text(row.minutes),
             row.method,
+            row.modality,
+            _number(row.craving),
+            _number(row.mood),
         ]
         yield [safe_cell(cell) for cell in cells]
 

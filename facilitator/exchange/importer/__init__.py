@@ -20,7 +20,8 @@ Rules and choices:
   code unless it is missing or already someone else's; then a code is generated.
 - `curriculum` and `topic` are kept as recorded, installed or not; titles are filled in from an
   installed curriculum when there is one. Signed sessions stay signed, with their addenda; notes
-  keep `created_at`; attendance keeps its recorded service minutes.
+  keep `created_at`; attendance keeps its recorded service minutes, `modality` and `scales`
+  (a file from before them: in person, nothing answered).
 
 Modules: `schema` (the strict models, errors in plain words), `reading` (the file, checked),
 `timezones` (guessing a new group's zone), `planning` (who is who), `writing` (rows, in bulk),

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 from facilitator.common.validators import one_line, plain_text
 from facilitator.curriculum.model import KINDS, Kind
 from facilitator.program.roster import MAX_NAME
-from facilitator.store.models import NOTE_FORMATS, Method, Status
+from facilitator.store.models import NOTE_FORMATS, Method, Modality, Status
 
 MAX_TEXT = 100_000
 """The longest note or addendum text accepted."""
@@ -35,7 +35,8 @@ MAX_TEXT = 100_000
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 METHODS: tuple[str, ...] = tuple(m.value for m in Method)
 FORMATS: tuple[str, ...] = tuple(NOTE_FORMATS)
-"""The statuses, check-in methods and note formats a file may name."""
+MODALITIES: tuple[str, ...] = tuple(m.value for m in Modality)
+"""The statuses, check-in methods, note formats and modalities a file may name."""
 
 # --- the file format, strictly ------------------------------------------------------------------
 
@@ -108,6 +109,8 @@ ServiceMinutes = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)]
 StatusName = Literal["present", "late", "excused", "absent", "left_early"]
 MethodName = Literal["phone", "code", "manual", "walk-in"]
 FormatName = Literal["DAP", "BIRP", "GIRP", "SOAP"]
+ModalityName = Literal["in_person", "telehealth"]
+ScaleValue = Annotated[StrictInt, Field(ge=0, le=10)]
 
 
 class _In(BaseModel):
@@ -134,6 +137,13 @@ class BreakIn(_In):
     ended_at: When | None
 
 
+class ScalesIn(_In):
+    """The check-in scales a member answered (CONTRACT 10); a missing one was not answered."""
+
+    craving: ScaleValue | None = None
+    mood: ScaleValue | None = None
+
+
 class AttendanceIn(_In):
     """One member's attendance."""
 
@@ -145,6 +155,8 @@ class AttendanceIn(_In):
     checked_out_at: When | None
     minutes: ServiceMinutes
     method: MethodName | None
+    modality: ModalityName = "in_person"
+    scales: ScalesIn = Field(default_factory=lambda: ScalesIn())
 
 
 class NoteIn(_In):
@@ -191,6 +203,7 @@ _MODELS: dict[str, type[_In]] = {
     "agenda": AgendaIn,
     "breaks": BreakIn,
     "attendance": AttendanceIn,
+    "scales": ScalesIn,
     "notes": NoteIn,
     "addenda": AddendumIn,
 }
@@ -199,6 +212,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "method": METHODS,
     "kind": KINDS,
     "format": FORMATS,
+    "modality": MODALITIES,
 }
 
 

@@ -139,6 +139,9 @@ def session_rows(
             "checked_out_at": row.checked_out_at,
             "method": row.method,
             "minutes": float(row.minutes),
+            "modality": row.modality,
+            "craving": row.scales.craving,
+            "mood": row.scales.mood,
         }  # fmt: skip
         for row, participant_id in zip(s.attendance, attendee_ids, strict=True)
     ]

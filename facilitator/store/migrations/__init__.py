@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 # Every revision in order, oldest first; the last is the schema the models describe.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 
 
