@@ -164,7 +164,8 @@ def record_session(
     clock.advance(minutes=5)
     live.next_item()  # coping skills
     clock.advance(minutes=62)
-    live.next_item()  # break item: a break starts
+    live.next_item()  # the break item: it waits for `b`
+    live.toggle_break()  # the break starts
     clock.advance(minutes=11)
     live.toggle_break()  # break over: process group starts
     walk_in = live.add_walk_in("Riley Walker")
