@@ -16,6 +16,7 @@ from facilitator.cli import (
     imports,
     report,
     roster,
+    schedule,
     session,
     sign,
 )
@@ -66,6 +67,7 @@ roster.register(app)
 curriculum.register(app)
 session.register(app)
 report.register(app)
+schedule.register(app, report.report_app)
 export.register(app)
 imports.register(app)
 badges.register(app)

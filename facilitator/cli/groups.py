@@ -81,6 +81,27 @@ SETTINGS = {
         "ID",
         "Default curriculum id ('' for none).",
     ),
+    "meets": Setting(
+        "--meets",
+        "schedule",
+        "When the group meets: weekdays and a local start-end, blocks separated by ';',"
+        " e.g. 'mon,wed,fri 18:00-21:00'.",
+        "SPEC",
+        "When the group meets, e.g. 'mon,wed 09:00-12:00; thu 13:00-16:00' ('none' for no"
+        " schedule).",
+    ),
+    "checkin_scales": Setting(
+        "--checkin-scales",
+        "check-in scales",
+        "Scales asked 0-10 at check-in: craving, mood, craving,mood or none (default).",
+        "LIST",
+    ),
+    "max_members": Setting(
+        "--max-members",
+        "size warning",
+        "Members checked in above which the live screen warns (1-100, default 12).",
+        "N",
+    ),
 }
 """Every setting, by the core's name for it, in the order `group edit` lists them."""
 SHOWN = {key: setting.shown for key, setting in SETTINGS.items()}
@@ -98,10 +119,14 @@ def add(
     note_format: Annotated[str, SETTINGS["note_format"].new()] = "DAP",
     late_after: Annotated[int, SETTINGS["late_after_minutes"].new()] = 10,
     curriculum: Annotated[str | None, SETTINGS["curriculum_id"].new()] = None,
+    meets: Annotated[str | None, SETTINGS["meets"].new()] = None,
+    checkin_scales: Annotated[str | None, SETTINGS["checkin_scales"].new()] = None,
+    max_members: Annotated[int, SETTINGS["max_members"].new()] = 12,
 ) -> None:
     """Create a group."""
     from facilitator.program.groups import create_group
     from facilitator.program.staff import actor
+    from facilitator.session.scales import parse_scales
 
     _check_curriculum(curriculum)
     with state(ctx).database().session() as db:
@@ -114,11 +139,15 @@ def add(
             note_format=note_format.strip().upper(),
             late_after_minutes=late_after,
             curriculum_id=curriculum,
+            meets=meets,
+            checkin_scales=parse_scales(checkin_scales),
+            max_members=max_members,
             actor=actor(db),
         )
+        schedule = f", meets {group.meets}" if group.meets else ""
         typer.echo(
             f"Created group {group.name!r}: {group.weekly_hours:g} h/week, "
-            f"{group.daily_hours:g} h/day, time zone {group.timezone}."
+            f"{group.daily_hours:g} h/day, time zone {group.timezone}{schedule}."
         )
 
 
@@ -133,11 +162,15 @@ def edit(
     late_after: Annotated[int | None, SETTINGS["late_after_minutes"].change()] = None,
     note_format: Annotated[str | None, SETTINGS["note_format"].change()] = None,
     curriculum: Annotated[str | None, SETTINGS["curriculum_id"].change()] = None,
+    meets: Annotated[str | None, SETTINGS["meets"].change()] = None,
+    checkin_scales: Annotated[str | None, SETTINGS["checkin_scales"].change()] = None,
+    max_members: Annotated[int | None, SETTINGS["max_members"].change()] = None,
 ) -> None:
     """Change a group's settings; the ones not given stay as they are."""
     from facilitator.errors import UserError
     from facilitator.program.groups import edit_group, get_group
     from facilitator.program.staff import actor
+    from facilitator.session.scales import parse_scales
 
     changes = {
         "name": name,
@@ -147,6 +180,10 @@ def edit(
         "late_after_minutes": late_after,
         "note_format": note_format.strip().upper() if note_format is not None else None,
         "curriculum_id": curriculum.strip() if curriculum is not None else None,
+        "meets": meets,
+        # `none` clears the scales: "" to the core (None would leave them as they are).
+        "checkin_scales": None if checkin_scales is None else parse_scales(checkin_scales) or "",
+        "max_members": max_members,
     }
     if all(value is None for value in changes.values()):
         raise UserError(

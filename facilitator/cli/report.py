@@ -18,7 +18,9 @@ FIRST_DAY = "the group's first session or join date"
 LAST_DAY = "today in the group's zone"
 """Where it ends when `--to` is not given."""
 
-report_app = typer.Typer(help="Reports on a group's attendance.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Reports: a group's attendance, and each person across the program.", no_args_is_help=True
+)
 
 
 def _print_table(report: AttendanceReport, group: Group) -> None:

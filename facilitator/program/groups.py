@@ -11,10 +11,13 @@ from sqlmodel import Session, col, select
 from facilitator.common.timeutil import machine_timezone, today_in, valid_timezone
 from facilitator.errors import UserError
 from facilitator.program.roster import clean_name, current_on
+from facilitator.program.schedule import canonical
 from facilitator.store.audit import audit
 from facilitator.store.models import NOTE_FORMATS, Group, Membership
 
 MAX_GROUP_NAME = 80
+CHECKIN_SCALES = (None, "craving", "mood", "craving,mood")
+"""The stored forms of `--checkin-scales` (`session.scales.parse_scales` reads what is typed)."""
 
 
 def _timezone(name: str) -> str:
@@ -66,6 +69,13 @@ def _check_settings(group: Group) -> None:
         raise UserError(
             f"note format {group.note_format!r} is not one of {', '.join(NOTE_FORMATS)}"
         )
+    if group.checkin_scales not in CHECKIN_SCALES:
+        raise UserError(
+            f"--checkin-scales: {group.checkin_scales!r} is not one of craving, mood,"
+            " craving,mood or none"
+        )
+    if not 1 <= group.max_members <= 100:
+        raise UserError(f"--max-members: {group.max_members} must be 1 to 100")
 
 
 def create_group(
@@ -78,10 +88,17 @@ def create_group(
     late_after_minutes: int = 10,
     note_format: str = "DAP",
     curriculum_id: str | None = None,
+    meets: str | None = None,
+    checkin_scales: str | None = None,
+    max_members: int = 12,
     actor: str = "",
 ) -> Group:
-    """Create a group; its name must be new and its settings sensible."""
+    """Create a group; its name must be new and its settings sensible (`meets`: a `--meets`
+    spec stored in its canonical form; `checkin_scales` as `parse_scales` gives it)."""
     group = Group(
+        meets=canonical(meets),
+        checkin_scales=checkin_scales or None,
+        max_members=max_members,
         name=_new_name(db, name),
         weekly_hours=weekly_hours,
         daily_hours=daily_hours,
@@ -105,6 +122,9 @@ EDITABLE = (
     "late_after_minutes",
     "note_format",
     "curriculum_id",
+    "meets",
+    "checkin_scales",
+    "max_members",
 )
 """The settings `edit_group` changes."""
 
@@ -125,6 +145,10 @@ def edit_group(db: Session, group: Group, *, actor: str = "", **changes: object)
         wanted["timezone"] = _timezone(str(wanted["timezone"]))
     if wanted.get("curriculum_id") == "":
         wanted["curriculum_id"] = None  # `--curriculum ""`: no default curriculum
+    if "meets" in wanted:
+        wanted["meets"] = canonical(str(wanted["meets"]))  # `none` or "": no schedule
+    if wanted.get("checkin_scales") == "":
+        wanted["checkin_scales"] = None  # no scales
     trial = Group(**{**group.model_dump(include=set(EDITABLE)), **wanted})
     _check_settings(trial)
     changed = [key for key in EDITABLE if key in wanted and getattr(group, key) != wanted[key]]

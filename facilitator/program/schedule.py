@@ -23,7 +23,7 @@ NONE_WORDS = frozenset({"", "none", "-"})
 """Specs that clear a group's schedule."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Block:
     """One weekly meeting time: the weekdays (0 = Monday) and a local start and end."""
 
@@ -88,7 +88,8 @@ def _block(text: str) -> Block:
     words = text.split()
     if len(words) != 2 or "-" not in words[1]:
         raise UserError(
-            f"--meets: {text.strip()!r} should be weekdays and a start-end, e.g. 'mon,wed 09:00-12:00'"
+            f"--meets: {text.strip()!r} should be weekdays and a start-end,"
+            " e.g. 'mon,wed 09:00-12:00'"
         )
     days = _days(words[0], text)
     start_text, _, end_text = words[1].partition("-")
@@ -102,19 +103,22 @@ def _block(text: str) -> Block:
 
 
 def parse(spec: str) -> tuple[Block, ...]:
-    """The blocks of a `--meets` spec, by start time; () for `none`.
+    """The blocks of a `--meets` spec, by first weekday then start time; () for `none`.
 
     Raises UserError naming the part it could not read, or two blocks that overlap on a day.
     """
     if spec.strip().lower() in NONE_WORDS:
         return ()
-    blocks = sorted(_block(part) for part in spec.split(";") if part.strip())
+    blocks = sorted(
+        (_block(part) for part in spec.split(";") if part.strip()),
+        key=lambda b: (b.days[0], b.starts),
+    )
     if not blocks:
         raise UserError("--meets: no meeting times in the spec")
     for i, first in enumerate(blocks):
         for second in blocks[i + 1 :]:
             shared = set(first.days) & set(second.days)
-            if shared and second.starts < first.ends:
+            if shared and second.starts < first.ends and first.starts < second.ends:
                 raise UserError(
                     f"--meets: {first.spec()!r} and {second.spec()!r} overlap on"
                     f" {DAYS[min(shared)]}"
@@ -135,4 +139,4 @@ def blocks_on(spec: str | None, day: dt.date) -> list[Block]:
     """The blocks of a stored spec that meet on `day`, by start time."""
     if not spec:
         return []
-    return [b for b in parse(spec) if day.weekday() in b.days]
+    return sorted((b for b in parse(spec) if day.weekday() in b.days), key=lambda b: b.starts)

@@ -16,8 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitator.common.timeutil import today_in
+from facilitator.common.timeutil import machine_timezone, today_in
 from facilitator.errors import UserError
+from facilitator.reports.calendar import counted_weeks, scheduled_days, within
 from facilitator.reports.due import (
     ATTENDED,
     as_date,
@@ -26,8 +27,8 @@ from facilitator.reports.due import (
     due_sessions,
     member_between,
     week_minutes,
-    weeks,
 )
+from facilitator.session.cancel import cancelled_days
 from facilitator.store.models import Group, GroupSession, Membership, Participant, Status
 
 
@@ -156,29 +157,28 @@ def _memberships(
 
 def default_range(
     db: Session,
-    group: Group,
+    group: Group | None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     *,
     today: dt.date | None = None,
 ) -> tuple[dt.date, dt.date]:
-    """Fill in a missing end: from the group's earliest session or join date, to today.
+    """Fill in a missing end: from the group's (None: any group's) earliest session or join
+    date, to today.
 
     Raises UserError when the range starts after it ends.
     """
-    today = today or today_in(group.timezone)
+    today = today or today_in(group.timezone if group else machine_timezone())
     end = date_to or today
     start = date_from
     if start is None:
-        first_session = db.exec(
-            select(sa.func.min(GroupSession.local_date)).where(GroupSession.group_id == group.id)
-        ).one()
-        first_join = db.exec(
-            select(sa.func.min(Membership.joined)).where(Membership.group_id == group.id)
-        ).one()
-        known = [as_date(d) for d in (first_session, first_join) if d is not None]
-        start = min(known) if known else end
-        start = min(start, end)
+        first_session = select(sa.func.min(GroupSession.local_date))
+        first_join = select(sa.func.min(Membership.joined))
+        if group is not None:
+            first_session = first_session.where(GroupSession.group_id == group.id)
+            first_join = first_join.where(Membership.group_id == group.id)
+        known = [as_date(d) for d in (db.exec(first_session).one(), db.exec(first_join).one()) if d]
+        start = min([*known, end])
     if start > end:
         until = f"--to {end.isoformat()}" if date_to is not None else f"today ({end.isoformat()})"
         raise UserError(f"--from {start.isoformat()} is after {until}")
@@ -205,6 +205,8 @@ def attendance_report(
     start, end = default_range(db, group, date_from, date_to, today=today)
     totals = _totals(db, group.id, start, end)
     per_day = daily(db, group.id, start, end)
+    cancelled = cancelled_days(db, [group.id], start, end)[group.id]
+    scheduled = scheduled_days(group, start, end, cancelled)
     participants: list[ParticipantAttendance] = []
     ids: list[int] = []
     for participant, spans in _memberships(db, group.id, start, end):
@@ -214,14 +216,14 @@ def attendance_report(
         days_below = sum(
             1 for d in days.values() if d.attended and below(d.minutes, group.daily_hours)
         )
-        member_weeks = {
-            monday
-            for span in spans
-            for monday in weeks(max(start, span.joined), min(end, today, span.left or end))
-        }
+        active = set(days) | within(spans, scheduled)
         per_week = week_minutes(days)
         weeks_below = sum(
-            1 for monday in member_weeks if below(per_week.get(monday, 0.0), group.weekly_hours)
+            1
+            for monday in counted_weeks(
+                spans, start, end, today=today, to_chosen=date_to is not None, active_days=active
+            )
+            if below(per_week.get(monday, 0.0), group.weekly_hours)
         )
         latest = spans[-1]
         participants.append(

@@ -29,17 +29,21 @@ TOLERANCE_MINUTES = 1e-6
 
 
 def due_sessions(
-    group_id: int,
+    group_id: int | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
     participant_id: int | None = None,
 ) -> sa.CTE:
-    """One row per (member, ended session they were due at): status (absent if no row), minutes."""
+    """One row per (member, ended session they were due at): status (absent if no row), minutes.
+
+    `group_id` None: every group's sessions (the program report's people across groups).
+    """
     status = sa.func.coalesce(Attendance.status, Status.ABSENT.value)
     minutes = sa.case((status.in_(ATTENDED), sa.func.coalesce(Attendance.minutes, 0.0)), else_=0.0)
     query = (
         select(
             col(Membership.participant_id).label("participant_id"),
+            col(GroupSession.group_id).label("group_id"),
             col(GroupSession.id).label("session_id"),
             col(GroupSession.local_date).label("local_date"),
             col(GroupSession.started_at).label("started_at"),
@@ -67,11 +71,10 @@ def due_sessions(
                 Attendance.participant_id == Membership.participant_id,
             ),
         )
-        .where(
-            Membership.group_id == group_id,
-            GroupSession.state == SessionState.ENDED.value,
-        )
+        .where(GroupSession.state == SessionState.ENDED.value)
     )
+    if group_id is not None:
+        query = query.where(Membership.group_id == group_id)
     if date_from is not None:
         query = query.where(GroupSession.local_date >= date_from)
     if date_to is not None:

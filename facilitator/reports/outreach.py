@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from facilitator.common.timeutil import today_in
 from facilitator.reports.attendance import AttendanceReport
+from facilitator.reports.calendar import scheduled_days, within
 from facilitator.reports.due import below, daily, member_between
+from facilitator.session.cancel import cancelled_days
 from facilitator.store.models import Group, Membership
 
 
@@ -43,8 +45,8 @@ def outreach(
     """Members with `min_absences`+ absences in a row, or below the weekly minimum last week.
 
     "Last week" is the latest complete ISO week within the report's range; a member counts for it
-    if they were a member at some point in it (as for `weeks_below_minimum`). A member whose last
-    day is before today is not listed: there is no one to reach out to in this group.
+    if they had a session held or scheduled (and not cancelled) in it while a member. A member
+    whose last day is before today is not listed: there is no one to reach out to in this group.
     """
     assert group.id is not None
     today = today or today_in(group.timezone)
@@ -53,15 +55,18 @@ def outreach(
     due_last_week: set[int] = set()
     if monday is not None:
         sunday = monday + dt.timedelta(days=6)
-        for pid, days in daily(db, group.id, monday, sunday).items():
+        held = daily(db, group.id, monday, sunday)
+        for pid, days in held.items():
             week_minutes[pid] = sum(d.minutes for d in days.values())
-        due_last_week = set(
-            db.exec(
-                select(Membership.participant_id).where(
-                    Membership.group_id == group.id, member_between(monday, sunday)
-                )
-            ).all()
-        )
+        cancelled = cancelled_days(db, [group.id], monday, sunday)[group.id]
+        scheduled = scheduled_days(group, monday, sunday, cancelled)
+        periods = db.exec(
+            select(Membership).where(
+                Membership.group_id == group.id, member_between(monday, sunday)
+            )
+        ).all()
+        # A week counts only for those who had a session held or scheduled in it.
+        due_last_week = set(held) | {p.participant_id for p in periods if within([p], scheduled)}
     items = []
     for pid, row in report.rows():
         if row.left is not None and row.left < today:

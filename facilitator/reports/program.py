@@ -1,0 +1,201 @@
+"""The program report: one person across all their groups (CONTRACT section 9).
+
+IOP minimums are a person's: service minutes are summed over every group's sessions on the same
+local day (each session's day in its own group's zone) and over each ISO week. One query gives the
+per-person, per-group, per-day minutes of every session a person was due at; Python buckets those
+small rows into days and weeks and applies the fair-week rule of `reports.calendar`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from facilitator.common.timeutil import machine_timezone, today_in
+from facilitator.reports.attendance import default_range
+from facilitator.reports.calendar import counted_weeks, iso_week, scheduled_days, within
+from facilitator.reports.due import (
+    ATTENDED,
+    as_date,
+    below,
+    due_sessions,
+    member_between,
+    monday,
+)
+from facilitator.session.cancel import cancelled_days
+from facilitator.store.models import (
+    Group,
+    Membership,
+    Participant,
+)
+
+
+@dataclass(frozen=True)
+class Week:
+    """One counted ISO week of a person's: `2026-W49` and the service hours in it."""
+
+    week: str
+    hours: float
+    below: bool
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person's figures (the fields of section 9 in order), and their groups' parts."""
+
+    name: str
+    external_id: str | None
+    groups: list[str]
+    hours: float
+    days_attended: int
+    days_below_daily_minimum: int
+    weeks: list[Week]
+    weeks_below_minimum: int
+    participant_id: int = 0
+    group_hours: dict[str, float] = field(default_factory=dict)
+    """Hours per group over the range: each group's part of `hours`."""
+
+    def as_json(self) -> dict[str, object]:
+        """The entry of `report program --format json`."""
+        return {
+            "name": self.name,
+            "external_id": self.external_id,
+            "groups": self.groups,
+            "hours": self.hours,
+            "days_attended": self.days_attended,
+            "days_below_daily_minimum": self.days_below_daily_minimum,
+            "weeks": [{"week": w.week, "hours": w.hours} for w in self.weeks],
+            "weeks_below_minimum": self.weeks_below_minimum,
+        }
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    """Every person who was a member of any group in the range."""
+
+    date_from: dt.date
+    date_to: dt.date
+    weekly_hours: float
+    daily_hours: float
+    people: list[Person]
+
+    def as_json(self) -> dict[str, object]:
+        """`report program --format json`."""
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "weekly_hours": self.weekly_hours,
+            "daily_hours": self.daily_hours,
+            "people": [p.as_json() for p in self.people],
+        }
+
+
+def _day_rows(
+    db: Session, date_from: dt.date, date_to: dt.date, participant_id: int | None
+) -> list[sa.Row[tuple[int, int, dt.date, float, int]]]:
+    """(participant, group, local day, service minutes, attended) for every ended session in
+    range that a member was due at, in any group."""
+    due = due_sessions(None, date_from, date_to, participant_id)
+    query = select(
+        due.c.participant_id,
+        due.c.group_id,
+        due.c.local_date,
+        sa.func.sum(due.c.minutes),
+        sa.func.max(sa.case((due.c.status.in_(ATTENDED), 1), else_=0)),
+    ).group_by(due.c.participant_id, due.c.group_id, due.c.local_date)
+    return list(db.exec(query).all())
+
+
+def program_report(
+    db: Session,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    weekly_hours: float = 9.0,
+    daily_hours: float = 3.0,
+    today: dt.date | None = None,
+    participant_id: int | None = None,
+) -> ProgramReport:
+    """Every person's service hours across all their groups, by day and ISO week.
+
+    `today` (default: today in this machine's zone) decides which weeks have ended; a range whose
+    `date_to` is given counts the week it ends in as the user's choice.
+    """
+    today = today or today_in(machine_timezone())
+    start, end = default_range(db, None, date_from, date_to, today=today)
+    query = (
+        select(Participant, Membership, Group)
+        .join(Membership, col(Membership.participant_id) == col(Participant.id))
+        .join(Group, col(Group.id) == col(Membership.group_id))
+        .where(member_between(start, end))
+        .order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
+    )
+    if participant_id is not None:
+        query = query.where(Participant.id == participant_id)
+    people: dict[int, tuple[Participant, list[tuple[Group, Membership]]]] = {}
+    groups: dict[int, Group] = {}
+    for participant, membership, group in db.exec(query).all():
+        assert participant.id is not None and group.id is not None
+        people.setdefault(participant.id, (participant, []))[1].append((group, membership))
+        groups[group.id] = group
+    cancelled = cancelled_days(db, list(groups), start, end)
+    scheduled = {gid: scheduled_days(g, start, end, cancelled[gid]) for gid, g in groups.items()}
+    minutes: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
+    attended: dict[int, set[dt.date]] = defaultdict(set)
+    held: dict[int, set[dt.date]] = defaultdict(set)
+    by_group: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for pid, gid, day, total, was_there in _day_rows(db, start, end, participant_id):
+        day = as_date(day)
+        minutes[pid][day] += float(total or 0.0)
+        by_group[pid][gid] += float(total or 0.0)
+        held[pid].add(day)
+        if was_there:
+            attended[pid].add(day)
+    result = []
+    for pid, (participant, spans) in people.items():
+        active = set(held[pid])
+        for group, membership in spans:
+            assert group.id is not None
+            active |= within([membership], scheduled[group.id])
+        per_week: dict[dt.date, float] = defaultdict(float)
+        for day, value in minutes[pid].items():
+            per_week[monday(day)] += value
+        counted = counted_weeks(
+            [m for _, m in spans],
+            start,
+            end,
+            today=today,
+            to_chosen=date_to is not None,
+            active_days=active,
+        )
+        week_rows = [
+            Week(
+                iso_week(w),
+                round(per_week.get(w, 0.0) / 60.0, 2),
+                below(per_week.get(w, 0.0), weekly_hours),
+            )
+            for w in counted
+        ]
+        result.append(
+            Person(
+                name=participant.name,
+                external_id=participant.external_id,
+                groups=sorted({g.name for g, _ in spans}),
+                hours=round(sum(minutes[pid].values()) / 60.0, 2),
+                days_attended=len(attended[pid]),
+                days_below_daily_minimum=sum(
+                    1 for d in attended[pid] if below(minutes[pid][d], daily_hours)
+                ),
+                weeks=week_rows,
+                weeks_below_minimum=sum(1 for w in week_rows if w.below),
+                participant_id=pid,
+                group_hours={
+                    groups[gid].name: round(value / 60.0, 2) for gid, value in by_group[pid].items()
+                },
+            )
+        )
+    return ProgramReport(start, end, weekly_hours, daily_hours, result)
