@@ -1,0 +1,95 @@
+"""Rolling groups: a member who joins mid-curriculum completes it in the next round."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from facilitator.common.clock import FakeClock
+from facilitator.curriculum.catalog import discover
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
+from facilitator.reports.cycle import cycle_of
+from facilitator.session.cancel import cancel_meeting
+from facilitator.session.lifecycle import propose_topic, start_session
+from facilitator.session.live import open_live
+from facilitator.store.database import Database
+from facilitator.store.models import Group
+
+CURRICULUM = discover().get("family-education")  # six topics
+# Mon-Fri from Monday 2026-11-02: nine sessions, topics 1-6 then 1-3.
+DAYS = [dt.date(2026, 11, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12)]
+
+
+def _hold(database: Database, group_id: int, day: dt.date, codes: list[str]) -> None:
+    clock = FakeClock(dt.datetime(day.year, day.month, day.day, 15, tzinfo=dt.UTC))
+    with database.session() as db:
+        group = db.get(Group, group_id)
+        assert group is not None
+        topic = propose_topic(db, group, CURRICULUM)
+        session = start_session(
+            db, group=group, curriculum=CURRICULUM, topic=topic, facilitator="Sam", now=clock()
+        )
+    live = open_live(database, session.id, clock=clock)
+    for code in codes:
+        live.check_in_code(code)
+    clock.advance(minutes=90)
+    live.end()
+
+
+def test_joining_at_topic_four_completes_after_topic_three_of_the_next_round(
+    database: Database,
+) -> None:
+    assert len(CURRICULUM.sessions) == 6
+    order = [t.id for t in CURRICULUM.sessions]
+    with database.session() as db:
+        group = create_group(db, name="Family Group", timezone="UTC", curriculum_id=CURRICULUM.id)
+        group.meets = "mon-fri 15:00-16:30"
+        add_member(db, group, name="Rowan Lee", code="ROW1", joined=DAYS[0])
+        add_member(db, group, name="Sky Moss", code="SKY2", joined=DAYS[3])
+        db.commit()
+        group_id = group.id
+        assert group_id is not None
+    for index, day in enumerate(DAYS):
+        _hold(database, group_id, day, ["ROW1", "SKY2"] if index >= 3 else ["ROW1"])
+        if index == 5:
+            with database.session() as db:
+                group = db.get(Group, group_id)
+                assert group is not None
+                # After the sixth topic the next proposal wraps round to the first.
+                assert propose_topic(db, group, CURRICULUM).id == order[0]
+    with database.session() as db:
+        group = db.get(Group, group_id)
+        assert group is not None
+        next_topic = propose_topic(db, group, CURRICULUM).id
+        assert next_topic == order[3]
+        sky = cycle_of(db, group, 2, CURRICULUM, next_topic=next_topic, today=DAYS[-1])
+        rowan = cycle_of(db, group, 1, CURRICULUM, next_topic=next_topic, today=DAYS[-1])
+    assert (sky.covered, sky.missing, sky.completed_on) == (order, [], dt.date(2026, 11, 12))
+    assert sky.summary() == "6/6 topics, completed 2026-11-12"
+    assert rowan.completed_on == dt.date(2026, 11, 9)  # topics 1-6 in the first round
+
+
+def test_a_missed_topic_comes_round_on_the_scheduled_day(database: Database) -> None:
+    order = [t.id for t in CURRICULUM.sessions]
+    with database.session() as db:
+        group = create_group(db, name="Family Group", timezone="UTC", curriculum_id=CURRICULUM.id)
+        group.meets = "mon,wed 15:00-16:30"
+        add_member(db, group, name="Rowan Lee", code="ROW1", joined=DAYS[0])
+        db.commit()
+        group_id = group.id
+        assert group_id is not None
+    # Monday 2 (topic 1, Rowan there), Wednesday 4 (topic 2, Rowan away).
+    _hold(database, group_id, dt.date(2026, 11, 2), ["ROW1"])
+    _hold(database, group_id, dt.date(2026, 11, 4), [])
+    with database.session() as db:
+        group = db.get(Group, group_id)
+        assert group is not None
+        cancel_meeting(db, group, dt.date(2026, 11, 9), reason="Holiday")
+        cycle = cycle_of(db, group, 1, CURRICULUM, next_topic=order[2], today=dt.date(2026, 11, 4))
+    assert cycle.covered == [order[0]] and cycle.missing == order[1:]
+    assert cycle.completed_on is None and cycle.summary() == "1/6 topics"
+    # Topic 3 is next: Wed 11 (Mon 9 cancelled); topic 4 Mon 16, ...; topic 2 after 6 and 1.
+    assert cycle.comes_round_on[order[2]] == dt.date(2026, 11, 11)
+    assert cycle.comes_round_on[order[3]] == dt.date(2026, 11, 16)
+    assert cycle.comes_round[order[1]] == 5
+    assert cycle.comes_round_on[order[1]] == dt.date(2026, 11, 30)  # 11, 16, 18, 23, 25, 30
