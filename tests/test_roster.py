@@ -44,10 +44,11 @@ def group(database: Database) -> Group:
         return create_group(db, name="Evening IOP", timezone="America/Chicago")
 
 
-def do_import(database: Database, group: Group, path: Path) -> Any:
-    """Import `path` into `group` in one unit of work (rolled back on any problem)."""
+def do_import(database: Database, group: Group, path: Path, *, short: bool = True) -> Any:
+    """Import `path` into `group` in one unit of work (rolled back on any problem); these tests
+    use short badge codes, so they allow them unless `short` is False."""
     with database.session() as db:
-        return import_csv(db, group, path)
+        return import_csv(db, group, path, allow_short_codes=short)
 
 
 def problems_of(database: Database, group: Group, path: Path) -> list[str]:
@@ -141,13 +142,17 @@ def test_given_codes_are_stored_normalised_and_found_loosely(
 
 
 def test_joined_defaults_to_today_in_the_groups_time_zone(
-    tmp_path: Path, database: Database, group: Group
+    tmp_path: Path, database: Database, group: Group, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pendulum
 
+    # A fixed "now": Tuesday 03:30 in UTC is still Monday 21:30 in Chicago, the group's zone.
+    instant = pendulum.datetime(2026, 11, 17, 3, 30, tz="UTC")
+    monkeypatch.setattr(pendulum, "now", lambda tz=None: instant.in_timezone(tz or "UTC"))
+    assert group.timezone == "America/Chicago"
     do_import(database, group, write(tmp_path, "name\nAvery Quinn\n"))
     joined = roster(database, group)["Avery Quinn"][2]
-    assert joined == pendulum.now("America/Chicago").date()
+    assert joined == dt.date(2026, 11, 16)
 
 
 def test_generated_codes_avoid_look_alikes_and_are_unique(
@@ -488,7 +493,7 @@ def test_bad_import_exits_1_with_a_line_per_bad_row_and_writes_nothing(
 ) -> None:
     path = write(tmp_path, "name,code\nAvery Quinn,\n,ABCD\nBlake Moreno,AB\nCasey Lindqvist,\n")
 
-    result = run_cli(db_url, "roster", "import", "Evening IOP", str(path))
+    result = run_cli(db_url, "roster", "import", "Evening IOP", str(path), "--allow-short-codes")
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -505,3 +510,22 @@ def test_import_into_an_unknown_group_exits_1(tmp_path: Path, db_url: str, group
     result = run_cli(db_url, "roster", "import", "Weekend", str(path))
     assert result.returncode == 1
     assert result.stderr == "error: no group named 'Weekend' (groups: Evening IOP)\n"
+
+
+def test_short_codes_are_refused_unless_allowed(
+    tmp_path: Path, db_url: str, database: Database, group: Group
+) -> None:
+    path = write(tmp_path, "name,code\nAvery Quinn,4821\nBlake Moreno,ABC123\n")
+    refused = run_cli(db_url, "roster", "import", "Evening IOP", str(path))
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f"{path}:2: code '4821' is shorter than 6 characters: a short code can be guessed from"
+        " the check-in page (import with --allow-short-codes to keep a clinic's existing badges)"
+    )
+    assert roster(database, group) == {}
+    allowed = run_cli(db_url, "roster", "import", "Evening IOP", str(path), "--allow-short-codes")
+    assert allowed.returncode == 0, allowed.stderr
+    assert {name: code for name, (code, _, _) in roster(database, group).items()} == {
+        "Avery Quinn": "4821",
+        "Blake Moreno": "ABC123",
+    }

@@ -97,6 +97,14 @@ def import_(
             help="CSV with header 'name' and optional code, external_id, joined (YYYY-MM-DD).",
         ),
     ],
+    allow_short_codes: Annotated[
+        bool,
+        typer.Option(
+            "--allow-short-codes",
+            help="Keep given codes of 4-5 characters (a clinic's existing badges); shorter codes"
+            " are easier to guess from the check-in page.",
+        ),
+    ] = False,
 ) -> None:
     """Add or update members from a CSV file; any bad row imports nothing."""
     from facilitator.exchange.roster_csv import import_csv
@@ -104,7 +112,7 @@ def import_(
 
     with state(ctx).database().session() as db:
         target = get_group(db, group)
-        result = import_csv(db, target, file)
+        result = import_csv(db, target, file, allow_short_codes=allow_short_codes)
     total = result.added + result.updated
     typer.echo(
         f"Imported {total} member{'' if total == 1 else 's'} into {target.name!r}: "

@@ -86,6 +86,11 @@ def _decode(raw: bytes, where: str) -> str:
     raise ManyErrors(bad)
 
 
+SAFE_CODE_LENGTH = 6
+"""Given codes shorter than this are refused at import unless allowed: with 10 wrong tries a
+minute, a 4-digit code space (10,000) is swept in days; 6 letters and digits take centuries."""
+
+
 def _read_text(path: Path) -> str:
     """The file's text; a UserError (or ManyErrors, one per line) when it is not a CSV file."""
     where = str(path)
@@ -121,7 +126,7 @@ def _header_problems(header: list[str], where: str) -> list[str]:
 
 
 def _check_record(
-    record: dict[str, str], where: str, line: int, seen: _Seen
+    record: dict[str, str], where: str, line: int, seen: _Seen, *, short_codes: bool = False
 ) -> tuple[_Row | None, list[str]]:
     """One data row checked on its own and against the rows above it: the row, or its problems."""
     at = f"{where}:{line}"
@@ -135,6 +140,12 @@ def _check_record(
     if code is not None:
         if not codes.is_valid(code):
             problems.append(f"{at}: code {record['code']!r} must be 4-16 letters and digits")
+        elif len(code) < SAFE_CODE_LENGTH and not short_codes:
+            problems.append(
+                f"{at}: code {record['code']!r} is shorter than {SAFE_CODE_LENGTH} characters:"
+                " a short code can be guessed from the check-in page (import with"
+                " --allow-short-codes to keep a clinic's existing badges)"
+            )
         elif code in seen.codes:
             problems.append(f"{at}: duplicate code {code!r} (also on row {seen.codes[code]})")
         else:
@@ -183,7 +194,7 @@ def _date(record: dict[str, str], key: str, at: str, problems: list[str]) -> dt.
     return None
 
 
-def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
+def _read_rows(path: Path, *, short_codes: bool = False) -> tuple[list[_Row], list[str]]:
     """Parse and check every row of the CSV; return the rows and every problem found."""
     where = str(path)
     reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
@@ -226,7 +237,7 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
             problems.append(f"{at}: a value in column {unnamed[0]}, which has no header")
             continue
         record = dict(zip(header, (v.strip() for v in values), strict=False))
-        row, found = _check_record(record, where, start, seen)
+        row, found = _check_record(record, where, start, seen, short_codes=short_codes)
         problems.extend(found)
         if row is not None:
             rows.append(row)
@@ -275,15 +286,18 @@ def _plan(
     return plan, set(by_code)
 
 
-def import_csv(db: Session, group: Group, path: Path, *, actor: str = "") -> ImportResult:
+def import_csv(
+    db: Session, group: Group, path: Path, *, actor: str = "", allow_short_codes: bool = False
+) -> ImportResult:
     """Add or update the group's members from a CSV file; any bad row imports nothing.
 
     A row updates the participant with its `external_id`, else the group's member with its
     code, else the one with its name (case-insensitive); otherwise it adds a new participant.
     A row with `left` imports that member as discharged on that day. Existing codes are kept
     unless the row gives one. Every problem is raised at once, sorted by line, as ManyErrors.
+    A given code shorter than `SAFE_CODE_LENGTH` is refused unless `allow_short_codes`.
     """
-    rows, problems = _read_rows(path)
+    rows, problems = _read_rows(path, short_codes=allow_short_codes)
     where = str(path)
     plan, in_use = _plan(db, group, rows, problems, where)
     if problems:

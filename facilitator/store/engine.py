@@ -7,6 +7,8 @@ passphrase, which lives only in the engine's URL, in memory (SQLAlchemy hides it
 from __future__ import annotations
 
 import os
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from facilitator.config import data_dir
 from facilitator.errors import UserError
 from facilitator.store.crypto import Passphrase, sqlcipher
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of every plain SQLite database file."""
 
 # How long SQLite waits for another program's lock before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 10_000
@@ -74,9 +80,41 @@ def error_text(error: object) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def _tighten(path: Path, mode: int) -> None:
+    """Make an existing file or folder owner-only, saying so once; refuse if it cannot be."""
+    current = stat.S_IMODE(path.stat().st_mode)
+    if not current & 0o077:
+        return
+    try:
+        os.chmod(path, mode)
+    except OSError as exc:
+        raise UserError(
+            f"{path} can be read by other users (mode {current:04o}) and cannot be made"
+            f" owner-only: {exc.strerror}; fix its permissions (chmod {mode:o}) or move it"
+        ) from None
+    print(
+        f"facilitator: {path} could be read by other users (mode {current:04o});"
+        f" now owner-only ({mode:04o})",
+        file=sys.stderr,
+    )
+
+
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the folder (0700) and the file (0600) before SQLite does: owner-only."""
+    """Create the folder (0700) and the file (0600) before SQLite does: owner-only. An existing
+    file and its WAL are tightened to 0600, and the data folder to 0700, with a notice."""
     if path.exists():
+        with path.open("rb") as file:
+            if file.read(16) != SQLITE_MAGIC:
+                return  # not (yet) a plain SQLite file: opening it says what it is
+        for companion in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            if companion.exists():
+                _tighten(companion, 0o600)
+        if path.parent == data_dir():
+            _tighten(path.parent, 0o700)
         return
     folder = path.parent
     if not folder.exists():
