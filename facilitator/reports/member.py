@@ -118,3 +118,36 @@ def topics_covered(
     )
     order = [topic.id for topic in curriculum.sessions]
     return [t for t in order if t in attended], [t for t in order if t not in attended]
+
+
+class ProgramWeek(NamedTuple):
+    """A person's service hours in one ISO week over all their groups, with each group's part."""
+
+    week: WeekHours
+    parts: dict[str, float]
+    """Hours by group name (only the groups the person was a member of that week)."""
+
+
+def program_weeks(
+    db: Session, participant_id: int, date_to: dt.date | None = None
+) -> list[ProgramWeek]:
+    """Every ISO week of the person's memberships in any group up to `date_to`, oldest first:
+    the hours summed over their groups, and each group's part."""
+    groups = db.exec(
+        select(Group)
+        .join(Membership, col(Membership.group_id) == col(Group.id))
+        .where(Membership.participant_id == participant_id)
+        .distinct()
+        .order_by(col(Group.name))
+    ).all()
+    totals: dict[tuple[int, int], float] = {}
+    parts: dict[tuple[int, int], dict[str, float]] = {}
+    for group in groups:
+        for week in weekly_hours(db, group, participant_id, None, date_to):
+            key = (week.iso_year, week.iso_week)
+            totals[key] = totals.get(key, 0.0) + week.hours
+            parts.setdefault(key, {})[group.name] = week.hours
+    return [
+        ProgramWeek(WeekHours(year, week, round(totals[(year, week)], 2)), parts[(year, week)])
+        for year, week in sorted(totals)
+    ]

@@ -1,4 +1,5 @@
-"""The group form (`g` new, `G` edit on the home screen): name, zone, minimums, curriculum."""
+"""The group form (`g` new, `G` edit on the home screen): name, zone, minimums, curriculum,
+schedule, check-in scales and the size warning."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass, fields
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
+from facilitator.errors import UserError
 from facilitator.screens.form import FieldError, FormScreen, actor_of, number
+from facilitator.session.scales import parse_scales, scales_text
 from facilitator.store.database import Database
 from facilitator.store.models import NOTE_FORMATS, Group
 
@@ -27,6 +30,9 @@ class GroupValues:
     late_after_minutes: int = Group.model_fields["late_after_minutes"].default
     note_format: str = Group.model_fields["note_format"].default
     curriculum_id: str | None = None
+    meets: str | None = None
+    checkin_scales: str | None = None
+    max_members: int = Group.model_fields["max_members"].default
 
     @classmethod
     def of(cls, group: Group) -> GroupValues:
@@ -50,12 +56,18 @@ class GroupFormScreen(FormScreen[str]):
         "group-late": "Late after (minutes)",
         "group-format": "Note format",
         "group-curriculum": "Curriculum",
+        "group-meets": "Meets",
+        "group-scales": "Check-in scales",
+        "group-max": "Members before the size warning",
     }
     # The core names a setting by its command-line option; the form names it by its label.
     _OPTIONS = {
         "--weekly-hours": "group-weekly",
         "--daily-hours": "group-daily",
         "--late-after": "group-late",
+        "--meets": "group-meets",
+        "--checkin-scales": "group-scales",
+        "--max-members": "group-max",
     }
 
     def __init__(
@@ -111,6 +123,27 @@ class GroupFormScreen(FormScreen[str]):
             labels["group-curriculum"],
             Select(options, value=current, allow_blank=False, id="group-curriculum"),
         )
+        yield from self.field(
+            labels["group-meets"],
+            Input(
+                v.meets or "",
+                placeholder="mon,wed,fri 18:00-21:00",
+                id="group-meets",
+                max_length=200,
+            ),
+        )
+        yield from self.field(
+            labels["group-scales"],
+            Input(
+                scales_text(v.checkin_scales),
+                placeholder="none, craving, mood or craving,mood",
+                id="group-scales",
+                max_length=40,
+            ),
+        )
+        yield from self.field(
+            labels["group-max"], Input(str(v.max_members), id="group-max", max_length=10)
+        )
 
     def on_mount(self) -> None:
         self.query_one("#group-name", Input).focus()
@@ -133,7 +166,16 @@ class GroupFormScreen(FormScreen[str]):
             ),
             "note_format": self.text("group-format") or None,
             "curriculum_id": self.text("group-curriculum"),
+            "meets": self.text("group-meets").strip(),
+            "max_members": number(
+                self.text("group-max"), labels["group-max"], "group-max", whole=True
+            ),
         }
+        try:
+            # "" (none) clears the scales when editing; None would leave them as they are.
+            settings["checkin_scales"] = parse_scales(self.text("group-scales")) or ""
+        except UserError as exc:
+            raise FieldError("group-scales", self.explain(str(exc))[1]) from None
         group_id = self.group_id
         database = self.database
         app = self.app

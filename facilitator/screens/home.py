@@ -1,4 +1,5 @@
-"""The home screen: groups; set one up (`g`, `G`, `m`), start or resume its session (`enter`).
+"""The home screen: today's meetings across groups, then the groups; set one up (`g`, `G`, `m`),
+start or resume its session (`enter`), the program view (`p`).
 
 On an empty database it says how to begin instead of showing an empty table.
 """
@@ -19,17 +20,18 @@ from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
-from facilitator.screens.dialogs import ChooseScreen
 from facilitator.screens.help import HelpScreen
-from facilitator.screens.table_screen import TableScreen
+from facilitator.screens.home_today import TodayScreen, load_today
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from facilitator.common.clock import Now
+    from facilitator.reports.today import Meeting
     from facilitator.screens.group_form import GroupValues
-    from facilitator.screens.start_dialog import StartChoice, StartPlan
-    from facilitator.session.live import LiveSession
     from facilitator.session.signing import UnsignedCount
     from facilitator.store.models import Group, GroupSession
 
@@ -53,8 +55,9 @@ class GroupLine:
     last: GroupSession | None
 
 
-class HomeScreen(TableScreen):
-    """Groups with their members and session state; `enter` starts or resumes a session."""
+class HomeScreen(TodayScreen):
+    """Today's meetings, and the groups with their members and session state; `enter` starts or
+    resumes a session."""
 
     COMMANDS = {ScreenActions}
     CSS_PATH = "setup.tcss"
@@ -65,6 +68,9 @@ class HomeScreen(TableScreen):
         Binding("m", "members", "Members", id="home.members"),
         Binding("h", "history", "History", id="home.history"),
         Binding("r", "report", "Attendance report", id="home.report"),
+        Binding("p", "program", "Program", id="home.program"),
+        Binding("x", "cancel_meeting", "Cancel meeting", id="home.cancel_meeting"),
+        Binding("u", "uncancel_meeting", "Undo cancel", id="home.uncancel_meeting"),
         Binding("question_mark", "help", "Help", key_display="?", id="home.help"),
         Binding("q", "app.quit", "Quit", show=False, id="home.quit"),  # the footer shows ^q
     ]
@@ -77,20 +83,13 @@ class HomeScreen(TableScreen):
         overdue: UnsignedCount
         """Unsigned sessions ended over 24 hours ago, and those missing a member's note."""
 
-        error: str | None = None
+        day: dt.date | None = None
+        meetings: list[Meeting] | None = None
+        """Today's meetings across groups, by start time."""
 
-    @dataclass
-    class Planned(Message):
-        """What `enter` would start for a group (posted from a thread), or why not."""
+        scheduled: bool = False
+        """Whether any group has a schedule (else the today list is not shown)."""
 
-        plan: StartPlan | None
-        error: str | None = None
-
-    @dataclass
-    class Opened(Message):
-        """A session started or resumed, ready for the live screen (posted from a thread)."""
-
-        live: LiveSession | None
         error: str | None = None
 
     @dataclass
@@ -102,15 +101,28 @@ class HomeScreen(TableScreen):
         curricula: list[tuple[str, str]]
         error: str | None = None
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, now: Now | None = None) -> None:
         super().__init__()
         self.database = database
+        self.now = now
+        """The clock today's meetings are read by (default: the wall clock)."""
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Label("facilitator — groups", id="home-title")
         yield Label(
             "Select a group and press enter to start or resume its session.", id="home-hint"
         )
+        titles = (
+            Label("", id="today-title", classes="section"),
+            Label("Groups", id="groups-title", classes="section"),
+        )
+        self.today_table = DataTable(id="today", cursor_type="row", zebra_stripes=True)
+        for hidden in (*titles, self.today_table):
+            hidden.display = False  # until a group has a schedule
+        yield titles[0]
+        yield self.today_table
+        yield titles[1]
         self.table = DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield self.table
         welcome = Static(WELCOME, id="home-welcome", markup=False)
@@ -124,7 +136,11 @@ class HomeScreen(TableScreen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        """Reload the groups from the database (off the event loop)."""
+        """Reload today's meetings and the groups from the database (off the event loop)."""
+        self._load()
+
+    def reload_all(self) -> None:
+        """Reload after a change to today's meetings."""
         self._load()
 
     @work(thread=True, exclusive=True, group="home-load")
@@ -145,10 +161,12 @@ class HomeScreen(TableScreen):
                     )
                     for s in list_groups(db)
                 ]
-                unsigned = unsigned_count(db, utcnow())
-            loaded = self.Loaded(lines, unsigned)
+                now = self.now() if self.now else utcnow()
+                unsigned = unsigned_count(db, now)
+                day, meetings, scheduled = load_today(db, now)
+            loaded = self.Loaded(lines, unsigned, day, meetings, scheduled)
         except UserError as exc:
-            loaded = self.Loaded([], UnsignedCount(0, 0), str(exc))
+            loaded = self.Loaded([], UnsignedCount(0, 0), error=str(exc))
         if not get_current_worker().is_cancelled:  # a newer load is on its way
             self.post_message(loaded)
 
@@ -173,19 +191,27 @@ class HomeScreen(TableScreen):
                 key=str(group.id),
             )
         self._flag_unsigned(event.overdue)
+        if event.day is not None:
+            self.show_today(event.day, event.meetings or [], event.scheduled)
         empty = self.table.row_count == 0
         self.refresh_bindings()
         self.table.display = not empty
+        today = self.today_table
         if empty:
             self.set_focus(None)  # nothing to start: the footer shows what there is to do
+        elif today.display and (self.focused is today or not self._shown_once):
+            today.focus()  # the screen opens on today's meetings
         else:
             self.table.focus()
+        self._shown_once = True
         self.query_one("#home-welcome", Static).display = empty
-        self.query_one("#home-hint", Label).update(
-            "Press g to create your first group."
-            if empty
-            else "enter starts or resumes a session · m members · G settings · g new group"
-        )
+        if empty:
+            hint = "Press g to create your first group."
+        elif today.display:
+            hint = "enter starts/resumes · x cancels today's meeting · u undoes it · p program"
+        else:
+            hint = "enter starts or resumes a session · m members · G settings · p program"
+        self.query_one("#home-hint", Label).update(hint)
         if keep is not None:
             for index, line in enumerate(event.lines):
                 if str(line.group.id) == keep:
@@ -209,11 +235,38 @@ class HomeScreen(TableScreen):
         table = getattr(self, "table", None)
         if action in ("open", "edit_group", "members", "report"):
             return table is not None and table.row_count > 0
+        if action in ("cancel_meeting", "uncancel_meeting"):
+            today = getattr(self, "today_table", None)
+            return today is not None and today.row_count > 0
         return True
 
     def _selected_group(self) -> int | None:
         key = selected_key(self.table)
         return int(key) if key else None
+
+    def action_open(self) -> None:
+        """Start or resume the session of the selected meeting of today, or of the group."""
+        if self.focused is self.today_table:
+            meeting = self.selected_meeting()
+            if meeting is not None:
+                self.start_group(meeting.group_id)
+            return
+        super().action_open()
+
+    def open_row(self, key: str) -> None:
+        """Start or resume the group's session."""
+        self.start_group(int(key))
+
+    def action_program(self) -> None:
+        """Every person across all their groups."""
+        from facilitator.screens.program import ProgramScreen
+
+        today = None
+        if self.now is not None:
+            from facilitator.common.timeutil import local, machine_timezone
+
+            today = local(self.now(), machine_timezone()).date()
+        self.app.push_screen(ProgramScreen(self.database, today=today))
 
     def action_history(self) -> None:
         """Every session, by group and date."""
@@ -289,92 +342,3 @@ class HomeScreen(TableScreen):
         group_id = self._selected_group()
         if group_id is not None:
             self.app.push_screen(MembersScreen(self.database, group_id))
-
-    # -- starting on purpose ---------------------------------------------------------------------
-
-    def open_row(self, key: str) -> None:
-        """Resume the group's live session at once, or show what would start."""
-        self._plan(int(key), None)
-
-    @work(thread=True, exclusive=True, group="home-open")
-    def _plan(self, group_id: int, curriculum: str | None) -> None:
-        from facilitator.screens.start_dialog import plan_start
-
-        try:
-            planned = self.Planned(plan_start(self.database, group_id, curriculum))
-        except UserError as exc:
-            planned = self.Planned(None, str(exc))
-        self.post_message(planned)
-
-    @on(Planned)
-    def _planned(self, event: Planned) -> None:
-        from facilitator.screens.start_dialog import StartDialog
-
-        plan = event.plan
-        if plan is None:
-            self.notify(event.error or "", severity="error", markup=False)
-            return
-        if plan.live_session is not None:
-            self._open(plan.group_id, None, None)
-        elif plan.no_curriculum is not None:
-            self._choose_curriculum(plan, "Which curriculum does this group follow?")
-        else:
-            self.app.push_screen(
-                StartDialog(plan, self.app_user()), lambda choice: self._chosen(plan, choice)
-            )
-
-    def _choose_curriculum(self, plan: StartPlan, question: str) -> None:
-        self.app.push_screen(
-            ChooseScreen(question, plan.curricula),
-            lambda chosen: self._plan(plan.group_id, chosen) if chosen else None,
-        )
-
-    def _chosen(self, plan: StartPlan, choice: StartChoice | None) -> None:
-        if choice is None:
-            return
-        if choice.change_curriculum:
-            self._choose_curriculum(plan, "Which curriculum?")
-        else:
-            self._open(plan.group_id, plan.curriculum_id, choice.topic_id)
-
-    def app_user(self) -> str:
-        """The person at the keyboard as the app knows them ("" until known)."""
-        return str(getattr(self.app, "keyboard_user", "") or "")
-
-    @work(thread=True, exclusive=True, group="home-open")
-    def _open(self, group_id: int, curriculum: str | None, topic: str | None) -> None:
-        from facilitator.common.timeutil import utcnow
-        from facilitator.program.staff import actor
-        from facilitator.session.lifecycle import start_or_resume
-        from facilitator.session.live import open_live
-        from facilitator.store.models import Group
-
-        user = self.app_user()
-        try:
-            with self.database.session() as db:
-                group = db.get(Group, group_id)
-                if group is None:
-                    raise UserError("this group is no longer in the database")
-                opened = start_or_resume(
-                    db,
-                    group=group,
-                    curriculum=curriculum,
-                    topic=topic,
-                    facilitator=user or None,
-                    now=utcnow(),
-                )
-                who = user or actor(db)
-            live = open_live(self.database, opened.session_id, actor=who)
-            message = self.Opened(live)
-        except UserError as exc:
-            message = self.Opened(None, str(exc))
-        self.post_message(message)
-
-    @on(Opened)
-    def _opened(self, event: Opened) -> None:
-        from facilitator.screens.live import LiveScreen
-
-        if event.live is None:
-            self.notify(event.error or "", severity="error", markup=False)
-            return
-        self.app.push_screen(LiveScreen(event.live, exit_on_end=False))

@@ -1,16 +1,18 @@
-"""A member's attendance: sessions, calendar heat map, hours per week, streak, topics."""
+"""A member's attendance: their groups, sessions, calendar heat map, hours per week over all
+their groups, check-in scales over time, streak, topics."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
@@ -19,11 +21,20 @@ from facilitator.widgets.heatmap import HeatMap
 from facilitator.widgets.plain import plain
 from facilitator.widgets.week_bars import WeekBars
 
+if TYPE_CHECKING:
+    from facilitator.session.scales import ScalePoint
+
 
 class MemberScreen(Screen[None]):
     """Everything a lead needs to see about one member of one group."""
 
     COMMANDS = {ScreenActions}
+    DEFAULT_CSS = """
+    #member-scales { height: auto; }
+    .scale-row { height: 1; }
+    .scale-row Sparkline { width: 24; }
+    .scale-row Label { width: auto; }
+    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="member.back"),
         Binding("question_mark", "help", "Help", key_display="?", id="member.help"),
@@ -42,10 +53,13 @@ class MemberScreen(Screen[None]):
         with VerticalScroll(id="member"):
             yield Label("", id="member-title")
             yield Label("", id="member-summary")
+            yield Label("", id="member-groups")
             yield Label("Attendance calendar", classes="section")
             yield HeatMap(id="member-heatmap")
-            yield Label("Service hours per week", classes="section")
+            yield Label("Service hours per week", id="member-weeks-title", classes="section")
             yield WeekBars(id="member-weeks")
+            yield Label("Check-in scales", id="member-scales-title", classes="section")
+            yield Vertical(id="member-scales")
             yield Label("Curriculum topics", classes="section")
             yield Static(id="member-topics")
             yield Label("Sessions", classes="section")
@@ -58,7 +72,9 @@ class MemberScreen(Screen[None]):
         from facilitator.program.roster import members
         from facilitator.reports.attendance import attendance_report
         from facilitator.reports.history import calendar
-        from facilitator.reports.member import member_history, topics_covered, weekly_hours
+        from facilitator.reports.member import member_history, program_weeks, topics_covered
+        from facilitator.reports.program import program_report
+        from facilitator.session.scales import scale_history, scales_of
         from facilitator.store.models import Group, Participant
 
         with self.database.session() as db:
@@ -76,7 +92,12 @@ class MemberScreen(Screen[None]):
             )
             joined = membership.joined if membership else today
             history = member_history(db, group, self.participant_id)
-            weeks = weekly_hours(db, group, self.participant_id, joined, today)
+            weeks = program_weeks(db, self.participant_id, today)
+            across = program_report(
+                db, today=today, participant_id=self.participant_id, weekly_hours=group.weekly_hours
+            ).people
+            scales = scales_of(group)
+            points = scale_history(db, self.participant_id, group_id=group.id) if scales else []
             report = attendance_report(db, group, date_from=joined, date_to=today, today=today)
             figures = next((row for pid, row in report.rows() if pid == self.participant_id), None)
             topics: tuple[list[str], list[str]] | None = None
@@ -106,7 +127,16 @@ class MemberScreen(Screen[None]):
             summary = Content("No sessions yet.")
         self.query_one("#member-summary", Label).update(summary)
         self.query_one(HeatMap).show(calendar(history), joined, today)
-        self.query_one(WeekBars).show(weeks, group.weekly_hours)
+        self._show_groups(across[0].group_hours if across else {}, group.name)
+        several = any(len(w.parts) > 1 for w in weeks)
+        self.query_one(WeekBars).show(
+            [w.week for w in weeks], group.weekly_hours, [w.parts for w in weeks]
+        )
+        if several:
+            self.query_one("#member-weeks-title", Label).update(
+                "Service hours per week, all groups together"
+            )
+        self._show_scales(scales, points)
         topics_view = self.query_one("#member-topics", Static)
         if topics is None or curriculum is None:
             topics_view.update("The group has no curriculum set.")
@@ -132,6 +162,39 @@ class MemberScreen(Screen[None]):
                 f"{row.minutes:.0f}",
             )
         self.query_one("#member", VerticalScroll).focus(scroll_visible=False)
+
+    def _show_groups(self, group_hours: dict[str, float], current: str) -> None:
+        """`Groups: Morning Skills 10.00 h, Afternoon Process 6.00 h — 16.00 h in all`."""
+        hours = dict(group_hours) or {current: 0.0}
+        parts = ", ".join(f"{plain(name).plain} {h:.2f} h" for name, h in hours.items())
+        total = sum(hours.values())
+        self.query_one("#member-groups", Label).update(
+            f"Groups: {parts} — {total:.2f} h in all" if len(hours) > 1 else f"Groups: {parts}"
+        )
+
+    def _show_scales(self, scales: tuple[str, ...], points: list[ScalePoint]) -> None:
+        """Each scale the group asks over time: a sparkline, the latest answer and the mean."""
+        from facilitator.session.scales import values_of
+
+        box = self.query_one("#member-scales", Vertical)
+        self.query_one("#member-scales-title", Label).display = bool(scales)
+        box.display = bool(scales)
+        for scale in scales:
+            values = values_of(points, scale)
+            if values:
+                figures = (
+                    f" latest {values[-1]} · mean {sum(values) / len(values):.1f}"
+                    f" · {len(values)} answered (0-10)"
+                )
+            else:
+                figures = " no answers yet"
+            line = Horizontal(
+                Label(f"{scale:<8}", classes="scale-name"),
+                Sparkline([float(v) for v in values], id=f"member-spark-{scale}"),
+                Label(figures, id=f"member-scale-{scale}"),
+                classes="scale-row",
+            )
+            box.mount(line)
 
     def action_back(self) -> None:
         """Back."""

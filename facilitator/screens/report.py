@@ -7,9 +7,8 @@ import datetime as dt
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from facilitator.errors import UserError
 from facilitator.screens.table_screen import BoxedTableScreen, table_keys
@@ -49,11 +48,7 @@ class ReportScreen(BoxedTableScreen):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="home-title")
-        with Horizontal(id="report-range"):
-            yield Label("from ")
-            yield Input(placeholder="YYYY-MM-DD", id="report-from", max_length=10)
-            yield Label(" to ")
-            yield Input(placeholder="YYYY-MM-DD", id="report-to", max_length=10)
+        yield from self.range_boxes()
         yield Label("Reach out to", classes="section")
         yield Static(id="outreach")
         self.table = DataTable(id="report", cursor_type="row", zebra_stripes=True)
@@ -71,8 +66,8 @@ class ReportScreen(BoxedTableScreen):
         from facilitator.store.models import Group
 
         try:
-            date_from = self._date("#report-from", "from")
-            date_to = self._date("#report-to", "to")
+            date_from = self.typed_date("#report-from", "from")
+            date_to = self.typed_date("#report-to", "to")
             with self.database.session() as db:
                 group = db.get(Group, self.group_id)
                 assert group is not None
@@ -91,8 +86,7 @@ class ReportScreen(BoxedTableScreen):
                 f"  ·  minimum {group.weekly_hours:g} h/week, {group.daily_hours:g} h/day",
             )
         )
-        self.query_one("#report-from", Input).placeholder = report.date_from.isoformat()
-        self.query_one("#report-to", Input).placeholder = report.date_to.isoformat()
+        self.show_range(report.date_from, report.date_to)
         if reach:
             parts: list[str | tuple[str, str]] = []
             for item in reach:
@@ -128,13 +122,6 @@ class ReportScreen(BoxedTableScreen):
                 key=str(pid),
             )
 
-    def _date(self, selector: str, what: str) -> dt.date | None:
-        """The date typed in a box (None when empty); a UserError when it is not a date."""
-        from facilitator.common.timeutil import parse_date
-
-        value = self.query_one(selector, Input).value.strip()
-        return parse_date(value, what) if value else None
-
     def box_submitted(self) -> None:
         """Show the dates typed."""
         self.reload()
@@ -144,7 +131,3 @@ class ReportScreen(BoxedTableScreen):
         from facilitator.screens.member import MemberScreen
 
         self.app.push_screen(MemberScreen(self.database, self.group_id, int(key), today=self.today))
-
-    def action_focus_range(self) -> None:
-        """Edit the date range."""
-        self.query_one("#report-from", Input).focus()

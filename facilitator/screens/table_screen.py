@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Label
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.store.database import Database
@@ -83,3 +86,27 @@ class BoxedTableScreen(TableScreen):
             self.table.focus()
         else:
             self.dismiss(None)
+
+    def range_boxes(self) -> ComposeResult:
+        """The `from` and `to` date boxes (`#report-from`, `#report-to`)."""
+        with Horizontal(id="report-range"):
+            yield Label("from ")
+            yield Input(placeholder="YYYY-MM-DD", id="report-from", max_length=10)
+            yield Label(" to ")
+            yield Input(placeholder="YYYY-MM-DD", id="report-to", max_length=10)
+
+    def typed_date(self, selector: str, what: str) -> dt.date | None:
+        """The date typed in a box (None when empty); a UserError when it is not a date."""
+        from facilitator.common.timeutil import parse_date
+
+        value = self.query_one(selector, Input).value.strip()
+        return parse_date(value, what) if value else None
+
+    def show_range(self, date_from: dt.date, date_to: dt.date) -> None:
+        """Show the range in force as the boxes' placeholders."""
+        self.query_one("#report-from", Input).placeholder = date_from.isoformat()
+        self.query_one("#report-to", Input).placeholder = date_to.isoformat()
+
+    def action_focus_range(self) -> None:
+        """Edit the date range."""
+        self.query_one("#report-from", Input).focus()
