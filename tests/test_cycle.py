@@ -36,7 +36,7 @@ def _hold(database: Database, group_id: int, day: dt.date, codes: list[str]) -> 
     live.end()
 
 
-def test_joining_at_topic_four_completes_after_topic_three_of_the_next_round(
+async def test_joining_at_topic_four_completes_after_topic_three_of_the_next_round(
     database: Database,
 ) -> None:
     assert len(CURRICULUM.sessions) == 6
@@ -67,6 +67,18 @@ def test_joining_at_topic_four_completes_after_topic_three_of_the_next_round(
     assert (sky.covered, sky.missing, sky.completed_on) == (order, [], dt.date(2026, 11, 12))
     assert sky.summary() == "6/6 topics, completed 2026-11-12"
     assert rowan.completed_on == dt.date(2026, 11, 9)  # topics 1-6 in the first round
+    # The member screen says so.
+    from facilitator.app import make_app
+    from facilitator.screens.member import MemberScreen
+
+    from .test_lead_screens import text_of
+
+    app = make_app(database, lambda: MemberScreen(database, group_id, 2, today=DAYS[-1]))
+    async with app.run_test(size=(130, 45)) as pilot:
+        await pilot.pause()
+        topics = text_of(app, "#member-topics")
+    assert "Covered (6/6)" in topics
+    assert "Completed the cycle on 2026-11-12." in topics
 
 
 def test_a_missed_topic_comes_round_on_the_scheduled_day(database: Database) -> None:

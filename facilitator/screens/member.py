@@ -22,6 +22,7 @@ from facilitator.widgets.plain import plain
 from facilitator.widgets.week_bars import WeekBars
 
 if TYPE_CHECKING:
+    from facilitator.reports.cycle import Cycle
     from facilitator.session.scales import ScalePoint
 
 
@@ -71,9 +72,11 @@ class MemberScreen(Screen[None]):
         from facilitator.curriculum.catalog import discover
         from facilitator.program.roster import members
         from facilitator.reports.attendance import attendance_report
+        from facilitator.reports.cycle import cycle_of
         from facilitator.reports.history import calendar
-        from facilitator.reports.member import member_history, program_weeks, topics_covered
+        from facilitator.reports.member import member_history, program_weeks
         from facilitator.reports.program import program_report
+        from facilitator.session.lifecycle import propose_topic
         from facilitator.session.scales import scale_history, scales_of
         from facilitator.store.models import Group, Participant
 
@@ -98,15 +101,19 @@ class MemberScreen(Screen[None]):
             ).people
             scales = scales_of(group)
             points = scale_history(db, self.participant_id, group_id=group.id) if scales else []
-            report = attendance_report(db, group, date_from=joined, date_to=today, today=today)
+            report = attendance_report(db, group, date_from=joined, date_to=None, today=today)
             figures = next((row for pid, row in report.rows() if pid == self.participant_id), None)
-            topics: tuple[list[str], list[str]] | None = None
+            cycle: Cycle | None = None
             curriculum = None
             if group.curriculum_id:
                 catalog = discover()
                 curriculum = catalog.curricula.get(group.curriculum_id)
                 if curriculum is not None:
-                    topics = topics_covered(db, group, self.participant_id, curriculum)
+                    next_topic = propose_topic(db, group, curriculum).id
+                    cycle = cycle_of(
+                        db, group, self.participant_id, curriculum, next_topic=next_topic,
+                        today=today,
+                    )  # fmt: skip
 
         self.query_one("#member-title", Label).update(
             Text.assemble(
@@ -138,19 +145,11 @@ class MemberScreen(Screen[None]):
             )
         self._show_scales(scales, points)
         topics_view = self.query_one("#member-topics", Static)
-        if topics is None or curriculum is None:
+        if cycle is None or curriculum is None:
             topics_view.update("The group has no curriculum set.")
         else:
-            titles = {t.id: plain(t.title).plain for t in curriculum.sessions}
-            covered, missing = topics
             topics_view.update(
-                Content.assemble(
-                    (f"Covered ({len(covered)}/{len(titles)}): ", "$success"),
-                    ", ".join(titles[t] for t in covered) or "none yet",
-                    "\n",
-                    (f"Still to cover ({len(missing)}): ", "$warning"),
-                    ", ".join(titles[t] for t in missing) or "none — the whole series is done",
-                )
+                _topics(cycle, {t.id: plain(t.title).plain for t in curriculum.sessions})
             )
         table = self.query_one("#member-sessions", DataTable)
         table.add_columns("date", "topic", "status", "minutes")
@@ -203,3 +202,35 @@ class MemberScreen(Screen[None]):
     def action_help(self) -> None:
         """Show every key."""
         self.app.push_screen(HelpScreen(self, "Member — keys"))
+
+
+def _comes_round(cycle: Cycle, topic: str) -> str:
+    """`(next on 2026-12-09)`, or in how many meetings when the group has no schedule."""
+    day = cycle.comes_round_on.get(topic)
+    if day is not None:
+        return f" (next on {day.isoformat()})"
+    steps = cycle.comes_round.get(topic, 0)
+    return " (next session)" if steps == 0 else f" (in {steps + 1} sessions)"
+
+
+def _topics(cycle: Cycle, titles: dict[str, str]) -> Content:
+    """Topics covered of the total, the cycle's completion, and when each missed topic is next."""
+    done = (
+        (f"Completed the cycle on {cycle.completed_on.isoformat()}.", "bold $success")
+        if cycle.completed_on
+        else ("", "")
+    )
+
+    def _soonest(topic: str) -> int:
+        return cycle.comes_round.get(topic, 0)
+
+    return Content.assemble(
+        (f"Covered ({len(cycle.covered)}/{cycle.total}): ", "$success"),
+        ", ".join(titles[t] for t in cycle.covered) or "none yet",
+        "\n",
+        (f"Still to cover ({len(cycle.missing)}): ", "$warning"),
+        ", ".join(titles[t] + _comes_round(cycle, t) for t in sorted(cycle.missing, key=_soonest))
+        or "none — every topic covered",
+        "\n" if cycle.completed_on else "",
+        done,
+    )
