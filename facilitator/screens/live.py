@@ -24,14 +24,14 @@ from facilitator.screens.break_screen import BreakScreen
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen
 from facilitator.screens.help import HelpScreen
-from facilitator.screens.live_checkin import PhoneCheckin, check_in_notice
+from facilitator.screens.live_checkin import CheckinHandlers, PhoneCheckin
 from facilitator.screens.live_end import EndFlow
 from facilitator.screens.live_keys import LIVE_KEYS
 from facilitator.screens.live_notes import NotesKeeper
-from facilitator.screens.qr_screen import QRScreen
+from facilitator.screens.live_sync import POLL_INTERVAL, LiveSync
 from facilitator.screens.work_queue import WorkQueue
 from facilitator.session.agenda import OVER, WARNING
-from facilitator.session.live import LiveSession, Snapshot
+from facilitator.session.live import LiveSession
 from facilitator.widgets.agenda_panel import AgendaPanel
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.plain import plain
@@ -41,13 +41,12 @@ from facilitator.widgets.session_clock import SessionClock
 from facilitator.widgets.title_bar import session_title
 
 if TYPE_CHECKING:
-    from facilitator.session.attendance import CheckInResult
     from facilitator.store.models import AgendaRun
 
 T = TypeVar("T")
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(CheckinHandlers, Screen[None]):
     """A group's session in progress."""
 
     COMMANDS = {ScreenActions}
@@ -60,9 +59,16 @@ class LiveScreen(Screen[None]):
     """The participant under the roster cursor; their progress note is shown."""
 
     def __init__(
-        self, live: LiveSession, *, exit_on_end: bool = True, checkin: CheckinOptions | None = None
+        self,
+        live: LiveSession,
+        *,
+        exit_on_end: bool = True,
+        checkin: CheckinOptions | None = None,
+        poll_interval: float = POLL_INTERVAL,
     ) -> None:
         super().__init__()
+        self.poll_interval = poll_interval
+        """Seconds between looks for changes made on other laptops."""
         self.live = live
         self.exit_on_end = exit_on_end
         self.checkin = checkin
@@ -94,7 +100,10 @@ class LiveScreen(Screen[None]):
         self.clock_line = self.query_one(SessionClock)
         self.qr_panel = self.query_one(QRPanel)
         self.qr_panel.line = self.query_one(CheckinURL)
-        self.phone = PhoneCheckin(self, self.live, self.qr_panel, self._phone_checked_in)
+        self.phone = PhoneCheckin(
+            self, self.live, self.qr_panel, self._phone_checked_in, self.refresh_from_database
+        )
+        self.sync = LiveSync(self.live, self.work, self.roster_panel, self._changed_elsewhere)
         self.ender = EndFlow(self)
         self.notes = NotesKeeper(self, self.live, self.notes_panel, self.work)
         self.redraw()
@@ -104,6 +113,7 @@ class LiveScreen(Screen[None]):
         self.selected_id = self.roster_panel.table.selected_id
         await self.notes.show_member_now(self.selected_id)
         self._tick_timer = self.set_interval(0.5, self.tick)
+        self._poll_timer = self.set_interval(self.poll_interval, self.sync.poll)
         self._maybe_show_break()
         if self.checkin is not None and self.live.live:
             self.run_worker(self.phone.start(self.checkin), group="checkin", exclusive=True)
@@ -112,6 +122,7 @@ class LiveScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         self._tick_timer.stop()
+        self._poll_timer.stop()
         await asyncio.to_thread(self.work.drain)  # nothing queued is lost when the screen goes
         await self.phone.stop()
 
@@ -131,7 +142,13 @@ class LiveScreen(Screen[None]):
         say: Callable[[T], str] | None = None,
     ) -> None:
         """Queue a call to the service; once it is saved, redraw, notify `say(result)`, then run
-        `then(result)`. A refusal is a notification, never a crash (`then` gets None)."""
+        `then(result)`. A refusal is a notification, never a crash (`then` gets None). The
+        action happens at the time the key was pressed, however long the database keeps it."""
+        pressed = self.live.now()
+
+        def at_pressed() -> T:
+            with self.live.at(pressed):
+                return work()
 
         def after(result: T | None) -> object:
             self.redraw()
@@ -139,37 +156,19 @@ class LiveScreen(Screen[None]):
                 self.notify(say(result), markup=False)
             return None if then is None else then(result)
 
-        self.work.submit(work, after)
+        self.work.submit(at_pressed, after)
 
     @on(WorkQueue.Done)
     async def _saved(self, event: WorkQueue.Done) -> None:
         if event.error is not None:
             self.notify(event.error, severity="error", markup=False)
         await event.settle()
+        self.sync.show_pending()
 
     async def save_now(self) -> None:
         """Save the notes and everything still queued, and wait until it is stored."""
         self.notes.save()
         await asyncio.to_thread(self.work.drain)
-
-    # -- phone check-in --------------------------------------------------------------------------
-
-    def _phone_checked_in(self, result: CheckInResult) -> None:
-        """A phone check-in was saved: show it on the roster at once."""
-
-        def announce(snap: Snapshot | None) -> None:
-            self.announce_check_in(result if snap is not None else None, via_phone=True)
-
-        self._act(self.live.refresh, announce)
-
-    def action_show_qr(self) -> None:
-        """Show the check-in QR full screen for the room to scan."""
-        if self.qr_panel.url is None:
-            self.notify(
-                "Phone check-in is not running; members can use their code (c).", severity="warning"
-            )
-            return
-        self.app.push_screen(QRScreen(self.qr_panel.url))
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -179,7 +178,7 @@ class LiveScreen(Screen[None]):
         now = self.live.now()
         tz = snap.group.timezone
         self.agenda_panel.show(snap.agenda, now)
-        self.roster_panel.show(snap.roster, snap.counts(), tz, self.privacy)
+        self.roster_panel.show(snap.roster, snap.counts(), tz, self.privacy, snap.group.max_members)
         self.clock_line.show(snap.agenda, now, tz)
 
     def tick(self) -> None:
@@ -188,6 +187,7 @@ class LiveScreen(Screen[None]):
         now = self.live.now()
         phase = self.agenda_panel.tick(snap.agenda, now)
         self.clock_line.show(snap.agenda, now, snap.group.timezone)
+        self.sync.show_pending()
         item = snap.agenda.current
         if item is None or item.kind == "break":
             return
@@ -206,6 +206,11 @@ class LiveScreen(Screen[None]):
     def refresh_from_database(self) -> None:
         """Reload after a change made elsewhere (another laptop), then redraw."""
         self._act(self.live.refresh)
+
+    def _changed_elsewhere(self) -> None:
+        """Another laptop (or its phones) changed the session: show it."""
+        self.redraw()
+        self._maybe_show_break()
 
     def watch_privacy(self, privacy: bool) -> None:
         self.set_class(privacy, "-privacy")
@@ -235,12 +240,12 @@ class LiveScreen(Screen[None]):
         """Finish the current item and start the next."""
         self.notes.save()
 
-        def after(item: AgendaRun | None) -> None:
-            if item is None and self.live.live:
+        def after(saved: tuple[AgendaRun | None] | None) -> None:
+            if saved is not None and saved[0] is None and self.live.live:
                 self.notify("That was the last item. Press e to end the session.")
             self._maybe_show_break()
 
-        self._act(self.live.next_item, after)
+        self._act(lambda: (self.live.next_item(),), after)  # None: refused (and said so)
 
     def action_pause(self) -> None:
         """Pause or resume the current item's timer."""
@@ -277,15 +282,7 @@ class LiveScreen(Screen[None]):
 
     @on(RosterPanel.CodeEntered)
     def _code_entered(self, event: RosterPanel.CodeEntered) -> None:
-        code = event.code
-        self._act(lambda: self.live.check_in_code(code), self.announce_check_in)
-
-    def announce_check_in(self, result: CheckInResult | None, via_phone: bool = False) -> None:
-        """Tell the facilitator what a check-in did (None: it was refused, and said so)."""
-        if result is not None:
-            tz = self.live.snapshot.group.timezone
-            notice = check_in_notice(result, tz, privacy=self.privacy, via_phone=via_phone)
-            self.notify(notice.message, title=notice.title, severity=notice.severity, markup=False)
+        self.code_entered(event.code)
 
     def _selected(self) -> int | None:
         selected = self.roster_panel.table.selected_id
@@ -297,13 +294,22 @@ class LiveScreen(Screen[None]):
         """Cycle the selected member present → late → excused → absent."""
         selected = self._selected()
         if selected is not None:
-            self._act(lambda: self.live.cycle_status(selected))
+            self._act(lambda: self.live.cycle_status(selected), self.phone.forget_answers)
 
     def action_check_out(self) -> None:
         """Check the selected member out (left early)."""
         selected = self._selected()
         if selected is not None:
-            self._act(lambda: self.live.check_out(selected))
+            self._act(lambda: self.live.check_out(selected), self.phone.forget_answers)
+
+    def action_toggle_modality(self) -> None:
+        """`v`: the selected member attends by video (telehealth) / in person again."""
+        selected = self._selected()
+        if selected is not None:
+            self._act(
+                lambda: self.live.toggle_modality(selected),
+                say=lambda row: "Attends by video" if row.modality == "telehealth" else "In person",
+            )
 
     def action_walk_in(self) -> None:
         """Add a walk-in by name, checked in at once."""
@@ -328,6 +334,8 @@ class LiveScreen(Screen[None]):
         """Toggle privacy mode for a projected screen."""
         self.notes.save()
         self.privacy = not self.privacy
+        if self.privacy:
+            self.app.clear_notifications()  # they may hold full names or scales
         if self.privacy and self.notes_panel.has_focus_within:
             self.set_focus(self.roster_panel.table)
         self.notify(

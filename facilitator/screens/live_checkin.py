@@ -3,16 +3,23 @@
 The server runs in the app's own loop (its database work goes to threads of its own); its address
 is shown as a QR beside the roster (when the terminal is wide enough) and as one line of text
 beneath. A port already taken leaves code
-check-in only, and says so.
+check-in only, and says so. A phone's answers to the check-in scales redraw the roster too.
+
+The code box takes a personal code, and the scales after it for a member without a phone
+(`AVQ1 c7 m4`, see `session.code_entry`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from facilitator.common.timeutil import hhmm
+from facilitator.errors import UserError
 from facilitator.session.attendance import CheckInResult, Outcome
+from facilitator.session.code_entry import read_code_entry
+from facilitator.session.scales import answers_of
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -22,8 +29,9 @@ if TYPE_CHECKING:
     from facilitator.checkin.app import OnCheckin
     from facilitator.checkin.options import CheckinOptions
     from facilitator.checkin.server import CheckinServer
-    from facilitator.session.live import LiveSession
+    from facilitator.session.live import LiveSession, Snapshot
     from facilitator.widgets.qr_panel import QRPanel
+    from facilitator.widgets.roster_panel import RosterPanel
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,70 @@ def check_in_notice(
     return Notice(message, title="Check-in")
 
 
+def scales_said(result: CheckInResult) -> str:
+    """` · craving 7, mood 4 recorded` after a code typed with its scales."""
+    answers = answers_of(result.attendance) if result.attendance is not None else {}
+    said = ", ".join(f"{scale} {value}" for scale, value in answers.items())
+    return f" · {said} recorded" if said else ""
+
+
+class CheckinHandlers:
+    """The live screen's check-ins: a phone's, and a code typed at the laptop (a mixin)."""
+
+    if TYPE_CHECKING:
+        live: LiveSession
+        privacy: bool
+        qr_panel: QRPanel
+        roster_panel: RosterPanel
+        app: Any
+        notify: Callable[..., None]
+        _act: Callable[..., None]
+
+    def _phone_checked_in(self, result: CheckInResult) -> None:
+        """A phone check-in was saved: show it on the roster at once."""
+
+        def announce(snap: Snapshot | None) -> None:
+            self.announce_check_in(result if snap is not None else None, via_phone=True)
+
+        self._act(self.live.refresh, announce)
+
+    def action_show_qr(self) -> None:
+        """Show the check-in QR full screen for the room to scan."""
+        from facilitator.screens.qr_screen import QRScreen
+
+        if self.qr_panel.url is None:
+            self.notify(
+                "Phone check-in is not running; members can use their code (c).", severity="warning"
+            )
+            return
+        self.app.push_screen(QRScreen(self.qr_panel.url))
+
+    def code_entered(self, text: str) -> None:
+        """A code (and maybe its scales) typed and `enter`: check in, or say what is wrong and
+        put the text back in the box to mend (nothing typed is dropped)."""
+        try:
+            entry = read_code_entry(text)
+        except UserError as exc:
+            self.roster_panel.code_box.value = text
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self._act(
+            lambda: self.live.check_in_code(entry.code, scales=entry.scales),
+            lambda result: self.announce_check_in(result, scales=bool(entry.scales)),
+        )
+
+    def announce_check_in(
+        self, result: CheckInResult | None, via_phone: bool = False, scales: bool = False
+    ) -> None:
+        """Tell the facilitator what a check-in did (None: it was refused, and said so)."""
+        if result is not None:
+            tz = self.live.snapshot.group.timezone
+            notice = check_in_notice(result, tz, privacy=self.privacy, via_phone=via_phone)
+            said = scales_said(result) if scales and not self.privacy else ""
+            message = notice.message + said
+            self.notify(message, title=notice.title, severity=notice.severity, markup=False)
+
+
 class PhoneCheckin:
     """The phone check-in server of one live session, and its address on screen."""
 
@@ -67,11 +139,13 @@ class PhoneCheckin:
         live: LiveSession,
         qr_panel: QRPanel,
         on_checkin: OnCheckin,
+        on_answer: Callable[[], object],
     ) -> None:
         self._screen = screen
         self._live = live
         self._qr_panel = qr_panel
         self._on_checkin = on_checkin
+        self._on_answer = on_answer
         self._server: CheckinServer | None = None
 
     async def start(self, options: CheckinOptions) -> None:
@@ -83,6 +157,7 @@ class PhoneCheckin:
             self._live.session_id,
             clock=self._live.clock,
             on_checkin=self._on_checkin,
+            on_answer=lambda _attendance_id: self._on_answer(),
         )
         try:
             await server.start(options.host or default_host(), options.port)
@@ -94,6 +169,12 @@ class PhoneCheckin:
             return
         self._server = server
         self._qr_panel.show_url(server.url)
+
+    def forget_answers(self, *_args: object) -> None:
+        """After a check-out or a status change: a phone sent again is answered afresh, not
+        "already checked in" from the server's memory."""
+        if self._server is not None:
+            self._server.forget_answers()
 
     async def stop(self) -> None:
         """Stop serving (the session ended, or the screen closed); the address goes dead."""

@@ -12,6 +12,8 @@ ALL = "Mark everyone not here present"
 PRIVACY = "Privacy: first name + initial, no codes, no notes"
 NOTES = "Into the notes (escape: back to the roster)"
 LEAVE = "Out of the notes or check-in box, back to roster"
+CODE = "Check in by code; CODE c7 m4 also records craving 7, mood 4"
+VIDEO = "The selected member attends by video / in person again"
 
 
 LIVE_KEYS = [
@@ -28,12 +30,13 @@ LIVE_KEYS = [
     Binding("p", "pause", "Pause", tooltip="Pause / resume the item's timer", id="live.pause"),
     Binding("plus", "extend", "+5", key_display="+", tooltip="+5 minutes", id="live.extend"),
     Binding("b", "toggle_break", "Break", tooltip=BREAK, id="live.break"),
-    Binding("c", "focus_checkin", "Code", tooltip="Check in by code", id="live.checkin"),
+    Binding("c", "focus_checkin", "Code", tooltip=CODE, id="live.checkin"),
     Binding(
         "space", "cycle_status", "Status", key_display="space", tooltip=CYCLE, id="live.status"
     ),
     Binding("o", "check_out", "Out", tooltip="Check out (left early)", id="live.checkout"),
-    Binding("w", "walk_in", "Walk-in", tooltip="Add a walk-in", id="live.walkin"),
+    Binding("v", "toggle_modality", "Video", tooltip=VIDEO, id="live.video"),
+    Binding("w", "walk_in", "Walk", tooltip="Add a walk-in", id="live.walkin"),
     Binding("A", "all_present", "All", key_display="A", tooltip=ALL, id="live.all"),
     Binding("P", "privacy", "Privacy", key_display="P", tooltip=PRIVACY, id="live.privacy"),
     Binding("tab", "focus_notes", "Notes", key_display="tab", tooltip=NOTES, id="live.notes"),

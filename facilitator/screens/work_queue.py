@@ -7,11 +7,16 @@ cancelled before it started is run by the next one (or by `drain`). Each job's r
 the screen as a `WorkQueue.Done` message, with the `UserError` that refused it, if any; the
 screen's handler shows the error and calls `settle()`, which runs the job's follow-up in the
 event loop.
+
+A busy database (locked by another program, a server gone for a moment) never loses a job: the
+job is tried again every `RETRY_EVERY` seconds, in its place, until it is saved; meanwhile
+`waiting()` says how many changes are not yet saved and why, for the screen to show.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +32,34 @@ from facilitator.errors import UserError
 T = TypeVar("T")
 
 
+RETRY_EVERY = 1.0
+"""Seconds between tries of a job the database could not take (busy, locked, unreachable)."""
+
+
 def _nothing() -> None:
     """The follow-up of a job that needs none."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database could not take the change for now (locked, busy, connection lost): an
+    `OperationalError`, raw or wrapped in the `UserError` that explains it."""
+    from sqlalchemy.exc import OperationalError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Changes not yet saved: how many, since when (monotonic), and the last reason."""
+
+    count: int
+    since: float
+    reason: str | None
 
 
 class WorkQueue:
@@ -55,23 +86,56 @@ class WorkQueue:
         self._name = name
         self._jobs: deque[Callable[[], None]] = deque()
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._unsaved = 0
+        self._since: float | None = None
+        self._reason: str | None = None
+
+    def waiting(self) -> Waiting | None:
+        """The changes not yet saved, or None when everything asked is saved."""
+        since = self._since
+        if not self._unsaved or since is None:
+            return None
+        return Waiting(self._unsaved, since, self._reason)
 
     def submit(
-        self, work: Callable[[], T], then: Callable[[T | None], object] | None = None
+        self,
+        work: Callable[[], T],
+        then: Callable[[T | None], object] | None = None,
+        *,
+        change: bool = True,
     ) -> None:
         """Queue `work()`; `then(result)` runs in the event loop after it, `then(None)` if the
-        core refused it with a `UserError`."""
+        core refused it with a `UserError`. A `change` is tried again until the database takes
+        it; a read (`change=False`) is tried once."""
 
         def job() -> None:
             error: str | None = None
-            result: T | None
+            result: T | None = None
+            self._since = time.monotonic()
             try:
-                result = work()
-            except UserError as exc:
-                result, error = None, str(exc)
+                while True:
+                    try:
+                        result = work()
+                        break
+                    except Exception as exc:
+                        if change and is_busy(exc):
+                            self._reason = str(exc) if isinstance(exc, UserError) else None
+                        elif isinstance(exc, UserError):
+                            error = str(exc)
+                            break
+                        else:
+                            raise
+                    time.sleep(RETRY_EVERY)
+            finally:
+                with self._count_lock:
+                    self._unsaved -= change
+                self._since, self._reason = None, None
             follow_up = _nothing if then is None else partial(then, result)
             self._owner.post_message(self.Done(follow_up, error))
 
+        with self._count_lock:
+            self._unsaved += change
         self._jobs.append(job)
         self._owner.run_worker(self.drain, name=self._name, group=self._name, thread=True)
 

@@ -7,11 +7,12 @@ it, `snapshot` is reloaded from the database, so the screen always shows what is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from facilitator.common.clock import Clock, Now
 from facilitator.errors import UserError
@@ -19,14 +20,21 @@ from facilitator.program.roster import add_member, members
 from facilitator.session import attendance as att
 from facilitator.session import notes as note_service
 from facilitator.session.agenda import Agenda
+from facilitator.session.live_snapshot import (
+    NOT_HERE,
+    RosterEntry,
+    Snapshot,
+    change_marker,
+    load_snapshot,
+    stored_agenda,
+)
+from facilitator.session.modality import toggle_modality
+from facilitator.session.scales import record_scales
 from facilitator.store.audit import audit
 from facilitator.store.database import Database
 from facilitator.store.models import (
-    NOTE_FORMATS,
     AgendaRun,
     Attendance,
-    AuditEvent,
-    Break,
     Group,
     GroupSession,
     Method,
@@ -36,76 +44,9 @@ from facilitator.store.models import (
     Status,
 )
 
+__all__ = ["NOT_HERE", "LiveSession", "RosterEntry", "Snapshot", "open_live"]
+
 T = TypeVar("T")
-
-NOT_HERE = "not here"
-"""The roster's word for a member not yet checked in while the session runs."""
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """One member's line on the roster."""
-
-    participant: Participant
-    attendance: Attendance
-    waiting: bool = False
-    """Not checked in while the session runs, and not marked absent by the facilitator."""
-
-    @property
-    def status(self) -> Status:
-        """The member's current status."""
-        return self.attendance.status
-
-    @property
-    def word(self) -> str:
-        """How the status reads on the roster: `not here` while still awaited, else the status."""
-        return NOT_HERE if self.waiting else self.status.word
-
-    @property
-    def checked_in(self) -> bool:
-        """Has a check-in time (present, late or left early)."""
-        return self.attendance.checked_in_at is not None
-
-
-@dataclass
-class Snapshot:
-    """Everything the live screen shows, as last saved."""
-
-    group: Group
-    session: GroupSession
-    agenda: Agenda
-    roster: list[RosterEntry]
-    notes: dict[int | None, Note] = field(default_factory=dict)
-
-    @property
-    def headings(self) -> tuple[str, ...]:
-        """The group's progress-note headings."""
-        return NOTE_FORMATS.get(self.group.note_format, NOTE_FORMATS["DAP"])
-
-    def counts(self) -> dict[Status, int]:
-        """How many members have each status (those still awaited count as absent)."""
-        result = dict.fromkeys(Status, 0)
-        for entry in self.roster:
-            result[entry.status] += 1
-        return result
-
-    @property
-    def not_here(self) -> list[RosterEntry]:
-        """Members not yet checked in and not marked absent: the end marks them absent."""
-        return [e for e in self.roster if e.waiting]
-
-    @property
-    def missing_notes(self) -> list[RosterEntry]:
-        """Members who attended and have no progress note written."""
-        written = {pid for pid, note in self.notes.items() if note.text.strip()}
-        return [e for e in self.roster if e.status.attended and e.participant.id not in written]
-
-    def entry(self, participant_id: int) -> RosterEntry | None:
-        """The roster line of a member."""
-        for entry in self.roster:
-            if entry.participant.id == participant_id:
-                return entry
-        return None
 
 
 class LiveSession:
@@ -118,48 +59,45 @@ class LiveSession:
         self.session_id = session_id
         self.clock: Now = clock or Clock()
         self.actor = actor
-        self.snapshot = self._load()
+        self._pinned = threading.local()
+        self.marker = 0
+        """The change marker as of the snapshot (see `live_snapshot.change_marker`)."""
+        self.snapshot = self.refresh()
 
     # -- reading -------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
-        """The current time from the session's clock."""
-        return self.clock()
+        """The current time from the session's clock (or the time pinned by `at`)."""
+        pinned: dt.datetime | None = getattr(self._pinned, "when", None)
+        return pinned if pinned is not None else self.clock()
+
+    @contextmanager
+    def at(self, when: dt.datetime) -> Iterator[None]:
+        """Actions in this thread happen at `when` (the moment the key was pressed), however
+        late they are saved: a check-in kept waiting by a busy database keeps its time."""
+        self._pinned.when = when
+        try:
+            yield
+        finally:
+            self._pinned.when = None
 
     def refresh(self) -> Snapshot:
         """Reload from the database (e.g. after a phone check-in)."""
-        self.snapshot = self._load()
+        with self.database.session() as db:
+            self.snapshot, self.marker = load_snapshot(db, self.session_id)
         return self.snapshot
 
-    def _load(self) -> Snapshot:
-        with self.database.session() as db:
-            session = db.get(GroupSession, self.session_id)
-            if session is None:
-                raise UserError(f"no session {self.session_id}")
-            group = db.get(Group, session.group_id)
-            assert group is not None
-            agenda = _stored_agenda(db, session)
-            rows = db.exec(
-                select(Participant, Attendance)
-                .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
-                .where(Attendance.session_id == session.id)
-                .order_by(col(Participant.name))
-            ).all()
-            notes = note_service.get_notes(db, session.id)
-            live = session.state == SessionState.LIVE
-            marked = _marked_absent(db, session.id) if live else set()
-        roster = [
-            RosterEntry(
-                p,
-                a,
-                waiting=live
-                and a.status is Status.ABSENT
-                and a.checked_in_at is None
-                and p.id not in marked,
-            )
-            for p, a in rows
-        ]
-        return Snapshot(group=group, session=session, agenda=agenda, roster=roster, notes=notes)
+    def poll(self) -> bool:
+        """Reload only if the session changed since the snapshot (another laptop, a phone);
+        True when it did. One small query when nothing changed; a failed read is no change."""
+        try:
+            with self.database.session() as db:
+                moved = change_marker(db, self.session_id) != self.marker
+            if moved:
+                self.refresh()
+        except UserError:
+            return False
+        return moved
 
     @property
     def live(self) -> bool:
@@ -196,7 +134,7 @@ class LiveSession:
         """Apply one agenda operation to the saved agenda, save it and audit it as `action`."""
 
         def run(db: Session, _group: Group, session: GroupSession, now: dt.datetime) -> T:
-            agenda = _stored_agenda(db, session)
+            agenda = stored_agenda(db, session)
             result = step(agenda, now)
             for brk in agenda.breaks:
                 brk.session_id = session.id
@@ -227,11 +165,20 @@ class LiveSession:
     # -- attendance ----------------------------------------------------------------------------
 
     def check_in_code(
-        self, code: str, *, method: Method = Method.CODE, source: str | None = None
+        self,
+        code: str,
+        *,
+        method: Method = Method.CODE,
+        source: str | None = None,
+        scales: Mapping[str, object] | None = None,
     ) -> att.CheckInResult:
-        """Check in by personal code (typed, scanned or from a phone)."""
-        return self._act(
-            lambda db, group, session, now: att.check_in(
+        """Check in by personal code (typed, scanned or from a phone), with the member's
+        check-in scales when given (one transaction: a refused answer stores nothing)."""
+
+        def run(
+            db: Session, group: Group, session: GroupSession, now: dt.datetime
+        ) -> att.CheckInResult:
+            result = att.check_in(
                 db,
                 group=group,
                 session=session,
@@ -240,6 +187,27 @@ class LiveSession:
                 now=now,
                 actor=self.actor,
                 source=source,
+            )
+            if scales and result.ok and result.participant is not None:
+                assert result.participant.id is not None
+                row = record_scales(
+                    db,
+                    session=session,
+                    participant_id=result.participant.id,
+                    values=scales,
+                    now=now,
+                    actor=self.actor,
+                )
+                result = att.CheckInResult(result.outcome, result.participant, row)
+            return result
+
+        return self._act(run)
+
+    def toggle_modality(self, participant_id: int) -> Attendance:
+        """`v`: the member attends by video (telehealth) / in person again."""
+        return self._act(
+            lambda db, _group, session, now: toggle_modality(
+                db, session=session, participant_id=participant_id, now=now, actor=self.actor
             )
         )
 
@@ -341,29 +309,6 @@ class LiveSession:
                 db, session=session, now=now, actor=self.actor
             )
         )
-
-
-def _marked_absent(db: Session, session_id: str) -> set[int]:
-    """Members whose latest status change in the session, by hand, made them absent."""
-    events = db.exec(
-        select(AuditEvent.participant_id, AuditEvent.detail)
-        .where(AuditEvent.session_id == session_id, AuditEvent.action == "attendance.status")
-        .order_by(col(AuditEvent.id))
-    ).all()
-    latest: dict[int, object] = {}
-    for participant_id, detail in events:
-        if participant_id is not None:
-            latest[participant_id] = (detail or {}).get("after")
-    return {pid for pid, after in latest.items() if after == Status.ABSENT.value}
-
-
-def _stored_agenda(db: Session, session: GroupSession) -> Agenda:
-    """The session's agenda as saved: its items and its breaks in the order they began."""
-    items = db.exec(select(AgendaRun).where(AgendaRun.session_id == session.id)).all()
-    breaks = db.exec(
-        select(Break).where(Break.session_id == session.id).order_by(col(Break.started_at))
-    ).all()
-    return Agenda(items, breaks, session.started_at)
 
 
 def open_live(

@@ -1,4 +1,10 @@
-"""The roster: counts, one row per member (status as a word), and the check-in code box."""
+"""The roster: counts, one row per member (status as a word), and the check-in code box.
+
+A member who attends by video reads `video` in the how column; a craving of 8 or more answered
+at check-in is marked in the row (`▲ 9` in a `craving` column) for the facilitator's eyes
+only: privacy mode hides it. A warning line stands under the counts when more members are
+checked in than the group's size for group therapy, or when changes wait for a busy database.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from textual.widgets import DataTable, Input, Label
 
 from facilitator.common.timeutil import hhmm
 from facilitator.session.live import RosterEntry
-from facilitator.store.models import Status
+from facilitator.session.scales import high_craving
+from facilitator.store.models import Modality, Status
 from facilitator.widgets.plain import plain
 
 STATUS_STYLE = {
@@ -24,6 +31,27 @@ STATUS_STYLE = {
     Status.LEFT_EARLY: "italic",
 }
 WAITING_STYLE = "dim"
+
+
+def how_text(entry: RosterEntry) -> str:
+    """How the member came in (`code`, `phone`, ...) and `video` when they attend by video."""
+    row = entry.attendance
+    video = "video" if row.modality == Modality.TELEHEALTH else ""
+    return " ".join(word for word in (row.method or "", video) if word)
+
+
+def craving_mark(entry: RosterEntry) -> Text:
+    """`▲ 9` (in the `craving` column) for a craving at or above the mark, else nothing."""
+    row = entry.attendance
+    return Text(f"▲ {row.craving}", style="bold") if high_craving(row) else Text("")
+
+
+def size_warning(roster: list[RosterEntry], max_members: int) -> str:
+    """The warning when more members attend than the group's size, else ""."""
+    attended = sum(1 for entry in roster if entry.status.attended)
+    if attended <= max_members:
+        return ""
+    return f"{attended} checked in — above this group's {max_members} for group therapy"
 
 
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
@@ -38,7 +66,9 @@ class RosterTable(DataTable[Text]):
         """Redraw, keeping the cursor on the same member."""
         selected = self.selected_id
         self.clear(columns=True)
-        labels = ["name", "status", "in", "out", "how"] + ([] if privacy else ["code"])
+        marks = not privacy and any(high_craving(entry.attendance) for entry in roster)
+        labels = ["name", "status", *(["craving"] if marks else []), "in", "out", "how"]
+        labels += [] if privacy else ["code"]
         rows: list[list[Text]] = []
         for entry in roster:
             row = entry.attendance
@@ -49,10 +79,12 @@ class RosterTable(DataTable[Text]):
                 ),
                 Text(hhmm(row.checked_in_at, tz)),
                 Text(hhmm(row.checked_out_at, tz)),
-                Text(row.method or ""),
+                Text(how_text(entry)),
             ]
             if not privacy:
                 cells.append(plain(entry.participant.code, "dim"))
+            if marks:  # beside the status, where the eye is: the roster may be cut on the right
+                cells.insert(2, craving_mark(entry))
             rows.append(cells)
         # Explicit widths: measured now, not on a later idle tick, so a frame drawn in between
         # never caches cells cut to the header's width.
@@ -82,6 +114,11 @@ class RosterTable(DataTable[Text]):
 class RosterPanel(Vertical):
     """Counts at the top, the roster, and the check-in box below."""
 
+    DEFAULT_CSS = """
+    RosterPanel #roster-warning { display: none; height: auto; color: $text-warning; }
+    RosterPanel #roster-warning.-shown { display: block; }
+    """
+
     @dataclass
     class CodeEntered(Message):
         """A code was typed or scanned into the check-in box and `enter` pressed."""
@@ -96,6 +133,7 @@ class RosterPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="roster-counts")
+        yield Label("", id="roster-warning")
         yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
         yield Input(
             placeholder="c: type or scan a personal code, enter", id="checkin-code", max_length=40
@@ -104,12 +142,20 @@ class RosterPanel(Vertical):
     def on_mount(self) -> None:
         self.table = self.query_one(RosterTable)
         self.counts = self.query_one("#roster-counts", Label)
+        self.warning = self.query_one("#roster-warning", Label)
+        self._size_warning = ""
+        self._pending = ""
         self.code_box = self.query_one("#checkin-code", Input)
 
     def show(
-        self, roster: list[RosterEntry], counts: dict[Status, int], tz: str, privacy: bool
+        self,
+        roster: list[RosterEntry],
+        counts: dict[Status, int],
+        tz: str,
+        privacy: bool,
+        max_members: int | None = None,
     ) -> None:
-        """Redraw the counts and the table."""
+        """Redraw the counts, the size warning (above `max_members`) and the table."""
         here = counts[Status.PRESENT] + counts[Status.LATE]
         waiting = sum(1 for e in roster if e.waiting)
         absent_marked = counts[Status.ABSENT] - waiting
@@ -122,7 +168,20 @@ class RosterPanel(Vertical):
         if absent_marked:
             parts.append(f"{absent_marked} absent")
         self.counts.update(Text(" · ".join(parts)))
+        self._size_warning = "" if max_members is None else size_warning(roster, max_members)
+        self._show_warning()
         self.table.show(roster, tz, privacy)
+
+    def show_pending(self, text: str) -> None:
+        """Say that changes are waiting to be saved ("" once they are)."""
+        if text != self._pending:
+            self._pending = text
+            self._show_warning()
+
+    def _show_warning(self) -> None:
+        lines = [line for line in (self._size_warning, self._pending) if line]
+        self.warning.update(Text("\n".join(lines)))
+        self.warning.set_class(bool(lines), "-shown")
 
     @on(Input.Submitted, "#checkin-code")
     def _code(self, event: Input.Submitted) -> None:
