@@ -272,14 +272,17 @@ def roster_focused(screen: str) -> bool:
 
 def typing_focused(screen: str) -> bool:
     """A text box (a note or the check-in code) has the focus."""
-    return "^q Quit" in footer(screen) and "n Next item" not in footer(screen)
+    return "^q Quit" in footer(screen) and "n Next" not in footer(screen)
 
 
 def session_note_text(screen: str) -> str:
     """The session note editor's visible text, wrapped lines joined."""
     lines = screen.split("\n")
     top = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Session note"))
-    return "".join(line[:58].strip() for line in lines[top + 1 : -1])
+    # The session note is the left half: up to where the member's note's title begins.
+    right = re.search(r"\S+ progress note", lines[top])
+    width = right.start() - 1 if right else len(lines[top])
+    return "".join(line[:width].strip() for line in lines[top + 1 : -1])
 
 
 @dataclass
