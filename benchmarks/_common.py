@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -42,8 +44,8 @@ def schema_fingerprint() -> str:
 
     digest = hashlib.sha256()
     package = ROOT / "facilitator"
-    files = [HERE / "seed.py", package / "models.py"]
-    files += sorted((package / "migrations" / "versions").glob("*.py"))
+    files = [HERE / "seed.py", package / "store" / "models.py"]
+    files += sorted((package / "store" / "migrations" / "versions").glob("*.py"))
     for file in files:
         if file.is_file():
             digest.update(file.name.encode())
@@ -106,6 +108,27 @@ def db_path_from_args(args: argparse.Namespace, name: str, *, copy: bool) -> Pat
         return Path(args.db_file)
     pristine = seeded_db(**SEED_ARGS)
     return working_copy(pristine, name) if copy else pristine
+
+
+def ended_range(path: Path) -> tuple[dt.date, dt.date]:
+    """The first and last local dates of the seeded file's ended sessions."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        first, last = conn.execute(
+            "SELECT min(local_date), max(local_date) FROM sessions WHERE state = 'ended'"
+        ).fetchone()
+    return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
+
+def literal_sql(sql: str, params: dict[str, object]) -> str:
+    """A parameterised SQL file with its `:name` parameters written in, for the sqlite3 shell
+    (comment lines dropped)."""
+
+    def value(match: re.Match[str]) -> str:
+        v = params[match.group(1)]
+        return f"'{v}'" if isinstance(v, str) else repr(v)
+
+    body = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
+    return re.sub(r":(\w+)", value, body)
 
 
 def group_names(path: Path) -> list[str]:

@@ -9,7 +9,7 @@ in the same run: the attendance join as CSV (`.mode csv`), and for JSON one nest
 session built by SQLite's JSON functions (agenda, breaks, attendance, notes, addenda). Both write
 to a file on the same disk. Each output is checked: one CSV line per attendance record of an
 ended session; in the JSON, one `checked_in_at` key per attendance record.
-Targets: under 10 s and peak RSS under 200 MB for each format.
+Targets: at most 3× the floor and peak RSS under 200 MB for each format.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from _common import (
     url_of,
 )
 
-TARGET_SECONDS = 10.0
+TARGET_RATIO = 3.0
 TARGET_RSS_MB = 200.0
 
 FLOOR_CSV_DOTS = (".headers on", ".mode csv")
@@ -212,8 +212,8 @@ def main() -> int:
                 value=seconds,
                 unit="s",
                 floor=floor,
-                target="< 10 s",
-                passed=seconds < TARGET_SECONDS,
+                target="≤ 3× floor",
+                passed=floor is not None and seconds <= TARGET_RATIO * floor,
                 runs=len(app_times),
                 detail=(
                     f"{expected / seconds:,.0f} rows/s (floor "

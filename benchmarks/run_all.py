@@ -1,7 +1,7 @@
 """Every benchmark, one after another, and one summary table.
 
-    python benchmarks/run_all.py [--quick] [--only startup,checkin,reports,export,memory]
-                                 [--markdown FILE]
+    python benchmarks/run_all.py [--quick] [--markdown FILE]
+                                 [--only startup,checkin,reports,program,export,memory]
 
 Seeds the clinic first if needed (about a minute), then runs each `bench_*.py` in its own process
 with its default number of runs (`--quick`: fewer runs and 1 simulated hour, for a smoke test; its
@@ -27,6 +27,7 @@ BENCHES = {
     "startup": ("bench_startup.py", [], ["--runs", "3"]),
     "checkin": ("bench_checkin.py", [], ["--runs", "2"]),
     "reports": ("bench_reports.py", [], ["--runs", "2", "--all-runs", "1"]),
+    "program": ("bench_program.py", [], ["--runs", "1"]),
     "export": ("bench_export.py", [], ["--runs", "1"]),
     "memory": ("bench_live_memory.py", [], ["--hours", "1"]),
 }

@@ -5,7 +5,9 @@
 20 groups meeting 5 times a week, 12 members each with rolling admission (stays of about 90 days,
 some early drop-outs), so about 26,000 ended sessions and 300,000 attendance records, with agenda
 runs from the shipped curricula, breaks, session notes, progress notes in each group's format,
-signatures, a few addenda and the audit trail the app would have written.
+signatures, a few addenda and the audit trail the app would have written. Each group has a
+schedule (`meets`: Monday to Friday at its start time, for its curriculum's length) and its
+weekday holidays are cancelled, so the schedule-aware figures (program report, fair weeks) count.
 
 The data follows the app's own rules: every session is `ended`, `local_date` is the start's date in
 the group's time zone, a member due at a session (joined <= local date <= left) has one attendance
@@ -157,6 +159,7 @@ class Seeder:
             "notes": models.Note.__table__,
             "addenda": models.Addendum.__table__,
             "audit_events": models.AuditEvent.__table__,
+            "cancellations": models.Cancellation.__table__,
         }
         # Parents before children, so foreign keys hold at every flush.
         self.order = list(self.tables)
@@ -235,6 +238,13 @@ class Seeder:
                 yield day
             day += dt.timedelta(days=1)
 
+    def _holidays(self) -> Iterator[dt.date]:
+        day = self.start
+        while day <= self.end:
+            if day.weekday() < 5 and (day.month, day.day) in HOLIDAYS:
+                yield day
+            day += dt.timedelta(days=1)
+
     def seed(self) -> dict[str, int]:
         """Generate and insert everything; returns the row counts per table."""
         days = list(self._days())
@@ -271,6 +281,9 @@ class Seeder:
             name += f" {index // len(GROUP_WORDS) + 1}"
         facilitators = [_name(rng) for _ in range(rng.randint(2, 3))]
         created = dt.datetime.combine(self.start - dt.timedelta(days=14), dt.time(8), tz)
+        ends = dt.datetime.combine(self.start, dt.time(*at)) + dt.timedelta(
+            minutes=90 if family else 180
+        )
         self.rows.add(
             "groups",
             {
@@ -282,9 +295,22 @@ class Seeder:
                 "late_after_minutes": late_after,
                 "note_format": note_format,
                 "curriculum_id": curriculum.id,
+                "meets": f"mon,tue,wed,thu,fri {at[0]:02d}:{at[1]:02d}-{ends:%H:%M}",
                 "created_at": created.astimezone(dt.UTC),
             },
         )
+        # The holidays on which the schedule falls are cancelled, as a clinic would record them.
+        for holiday in self._holidays():
+            self.rows.add(
+                "cancellations",
+                {
+                    "group_id": group_id,
+                    "local_date": holiday,
+                    "reason": "holiday",
+                    "created_by": facilitators[0],
+                    "created_at": created.astimezone(dt.UTC),
+                },
+            )
         # Rolling admission: 12 places; a place refills a few days after its member leaves.
         places: list[_Member | None] = []
         refill: list[dt.date | None] = []

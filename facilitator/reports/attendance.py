@@ -206,7 +206,7 @@ def attendance_report(
     totals = _totals(db, group.id, start, end)
     per_day = daily(db, group.id, start, end)
     cancelled = cancelled_days(db, [group.id], start, end)[group.id]
-    scheduled = scheduled_days(group, start, end, cancelled)
+    scheduled = sorted(scheduled_days(group, start, end, cancelled))
     participants: list[ParticipantAttendance] = []
     ids: list[int] = []
     for participant, spans in _memberships(db, group.id, start, end):

@@ -10,12 +10,24 @@ one's shortfall. A group's schedule counts from the day the group was made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from facilitator.common.timeutil import local
 from facilitator.program.schedule import parse
 from facilitator.reports.due import monday, weeks
-from facilitator.store.models import Group, Membership
+from facilitator.store.models import Group
+
+
+class Period(Protocol):
+    """A membership period: its first and last day (None while a member)."""
+
+    @property
+    def joined(self) -> dt.date: ...
+
+    @property
+    def left(self) -> dt.date | None: ...
 
 
 def scheduled_days(
@@ -37,14 +49,23 @@ def scheduled_days(
     return days
 
 
-def within(periods: Iterable[Membership], days: Iterable[dt.date]) -> set[dt.date]:
-    """The days that fall within any of the membership periods."""
-    spans = [(p.joined, p.left) for p in periods]
-    return {d for d in days if any(j <= d and (left is None or d <= left) for j, left in spans)}
+def within(periods: Iterable[Period], days: Iterable[dt.date]) -> set[dt.date]:
+    """The days that fall within any of the membership periods.
+
+    A list of days is taken as sorted (oldest first) and searched by bisection; any other
+    iterable is sorted first.
+    """
+    ordered: Sequence[dt.date] = days if isinstance(days, list) else sorted(days)
+    found: set[dt.date] = set()
+    for period in periods:
+        lo = bisect_left(ordered, period.joined)
+        hi = len(ordered) if period.left is None else bisect_right(ordered, period.left)
+        found.update(ordered[lo:hi])
+    return found
 
 
 def counted_weeks(
-    periods: Iterable[Membership],
+    periods: Iterable[Period],
     date_from: dt.date,
     date_to: dt.date,
     *,

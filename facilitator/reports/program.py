@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -27,11 +28,7 @@ from facilitator.reports.due import (
     monday,
 )
 from facilitator.session.cancel import cancelled_days
-from facilitator.store.models import (
-    Group,
-    Membership,
-    Participant,
-)
+from facilitator.store.models import Group, Membership, Participant
 
 
 @dataclass(frozen=True)
@@ -96,9 +93,9 @@ class ProgramReport:
 
 def _day_rows(
     db: Session, date_from: dt.date, date_to: dt.date, participant_id: int | None
-) -> list[sa.Row[tuple[int, int, dt.date, float, int]]]:
+) -> sa.CursorResult[tuple[int, int, dt.date, float, int]]:
     """(participant, group, local day, service minutes, attended) for every ended session in
-    range that a member was due at, in any group."""
+    range that a member was due at, in any group: plain Core rows, no ORM."""
     due = due_sessions(None, date_from, date_to, participant_id)
     query = select(
         due.c.participant_id,
@@ -107,7 +104,51 @@ def _day_rows(
         sa.func.sum(due.c.minutes),
         sa.func.max(sa.case((due.c.status.in_(ATTENDED), 1), else_=0)),
     ).group_by(due.c.participant_id, due.c.group_id, due.c.local_date)
-    return list(db.exec(query).all())
+    return db.connection().execute(query)
+
+
+class _Span(NamedTuple):
+    """One membership period of a person's, in one group."""
+
+    group_id: int
+    joined: dt.date
+    left: dt.date | None
+
+
+class _Who(NamedTuple):
+    """A person as the report names them, and their periods in range (oldest first)."""
+
+    name: str
+    external_id: str | None
+    spans: list[_Span]
+
+
+def _people(
+    db: Session, start: dt.date, end: dt.date, participant_id: int | None
+) -> dict[int, _Who]:
+    """Everyone with a membership overlapping the range, by name then id (Core rows)."""
+    query = (
+        select(
+            col(Participant.id),
+            col(Participant.name),
+            col(Participant.external_id),
+            col(Membership.group_id),
+            col(Membership.joined),
+            col(Membership.left),
+        )
+        .join(Membership, col(Membership.participant_id) == col(Participant.id))
+        .where(member_between(start, end))
+        .order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
+    )
+    if participant_id is not None:
+        query = query.where(Participant.id == participant_id)
+    people: dict[int, _Who] = {}
+    for pid, name, external_id, gid, joined, left in db.connection().execute(query):
+        who = people.get(pid)
+        if who is None:
+            who = people[pid] = _Who(name, external_id, [])
+        who.spans.append(_Span(gid, as_date(joined), as_date(left) if left else None))
+    return people
 
 
 def program_report(
@@ -127,45 +168,38 @@ def program_report(
     """
     today = today or today_in(machine_timezone())
     start, end = default_range(db, None, date_from, date_to, today=today)
-    query = (
-        select(Participant, Membership, Group)
-        .join(Membership, col(Membership.participant_id) == col(Participant.id))
-        .join(Group, col(Group.id) == col(Membership.group_id))
-        .where(member_between(start, end))
-        .order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
-    )
-    if participant_id is not None:
-        query = query.where(Participant.id == participant_id)
-    people: dict[int, tuple[Participant, list[tuple[Group, Membership]]]] = {}
-    groups: dict[int, Group] = {}
-    for participant, membership, group in db.exec(query).all():
-        assert participant.id is not None and group.id is not None
-        people.setdefault(participant.id, (participant, []))[1].append((group, membership))
-        groups[group.id] = group
-    cancelled = cancelled_days(db, list(groups), start, end)
-    scheduled = {gid: scheduled_days(g, start, end, cancelled[gid]) for gid, g in groups.items()}
+    people = _people(db, start, end, participant_id)
+    group_ids = sorted({span.group_id for who in people.values() for span in who.spans})
+    groups = {g.id: g for g in db.exec(select(Group).where(col(Group.id).in_(group_ids))).all()}
+    cancelled = cancelled_days(db, group_ids, start, end)
+    scheduled = {
+        gid: sorted(scheduled_days(g, start, end, cancelled[gid])) for gid, g in groups.items()
+    }
     minutes: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     attended: dict[int, set[dt.date]] = defaultdict(set)
-    held: dict[int, set[dt.date]] = defaultdict(set)
     by_group: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for pid, gid, day, total, was_there in _day_rows(db, start, end, participant_id):
         day = as_date(day)
-        minutes[pid][day] += float(total or 0.0)
-        by_group[pid][gid] += float(total or 0.0)
-        held[pid].add(day)
+        value = float(total or 0.0)
+        minutes[pid][day] += value
+        by_group[pid][gid] += value
         if was_there:
             attended[pid].add(day)
+    mondays: dict[dt.date, dt.date] = {}
     result = []
-    for pid, (participant, spans) in people.items():
-        active = set(held[pid])
-        for group, membership in spans:
-            assert group.id is not None
-            active |= within([membership], scheduled[group.id])
+    for pid, who in people.items():
+        days = minutes[pid]
+        active = set(days)
+        for span in who.spans:
+            active |= within([span], scheduled[span.group_id])
         per_week: dict[dt.date, float] = defaultdict(float)
-        for day, value in minutes[pid].items():
-            per_week[monday(day)] += value
+        for day, value in days.items():
+            week = mondays.get(day)
+            if week is None:
+                week = mondays[day] = monday(day)
+            per_week[week] += value
         counted = counted_weeks(
-            [m for _, m in spans],
+            who.spans,
             start,
             end,
             today=today,
@@ -182,13 +216,13 @@ def program_report(
         ]
         result.append(
             Person(
-                name=participant.name,
-                external_id=participant.external_id,
-                groups=sorted({g.name for g, _ in spans}),
-                hours=round(sum(minutes[pid].values()) / 60.0, 2),
+                name=who.name,
+                external_id=who.external_id,
+                groups=sorted({groups[span.group_id].name for span in who.spans}),
+                hours=round(sum(days.values()) / 60.0, 2),
                 days_attended=len(attended[pid]),
                 days_below_daily_minimum=sum(
-                    1 for d in attended[pid] if below(minutes[pid][d], daily_hours)
+                    1 for d in attended[pid] if below(days[d], daily_hours)
                 ),
                 weeks=week_rows,
                 weeks_below_minimum=sum(1 for w in week_rows if w.below),

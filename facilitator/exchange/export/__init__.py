@@ -1,9 +1,10 @@
 """Session log export (CONTRACT 7): JSON, CSV and HTML, streamed batch by batch.
 
-Five years of a busy clinic never sit in memory at once: sessions are read in keyset pages of
-`batch_size` ordered by (started_at, id), each page's agenda, breaks, attendance, notes and addenda
-come in one IN-query per table, and every session is written to the output stream as soon as it is
-built.
+Five years of a busy clinic never sit in memory at once, and every session is written to the
+output stream as soon as it is built. The CSV and JSON read plain Core rows of only the columns
+they write (`rows`): the CSV from one query streamed from the cursor, the JSON in keyset pages of
+`batch_size` ordered by (started_at, id) with each page's agenda, breaks, attendance, notes and
+addenda in one IN-query per table. The HTML and the history screen read ORM objects (`loading`).
 
 Choices (the contract leaves them open):
 
@@ -25,7 +26,8 @@ Choices (the contract leaves them open):
 - Attendance carries `modality` and the answered check-in `scales` (JSON `{"craving": 7}`,
   `{}` when none; CSV columns `modality`, `craving`, `mood`, empty when not answered).
 
-Modules: `loading` (filtered sessions, in pages), `json_csv` and `html` (the formats; the HTML
+Modules: `loading` (filtered sessions, in pages, as ORM objects), `rows` (the same as Core rows),
+`json_csv` and `html` (the formats; the HTML
 from `templates/`), `run` (`export_sessions`, the whole export). The file itself is written with
 `facilitator.common.files.atomic_output`. Plain Python: no Textual, no Typer.
 """

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 from facilitator.common.text import safe_cell
-from facilitator.common.timeutil import iso
+from facilitator.common.timeutil import UTC, zone
 from facilitator.exchange.export.loading import SessionLog
 from facilitator.session.scales import answers_of
+
+if TYPE_CHECKING:
+    from facilitator.exchange.export.rows import RowLog
 
 CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
     "session_id",
@@ -56,18 +60,33 @@ JSON_KEYS: tuple[str, ...] = (
 """The keys of one session in the JSON export, in order."""
 
 
+def local_iso(tz: str) -> Callable[[dt.datetime | None], str | None]:
+    """`timeutil.iso` for one zone, looked up once: ISO 8601 to the second with the offset
+    (a naive time is UTC)."""
+    target = zone(tz)
+
+    def show(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(target).isoformat(timespec="seconds")
+
+    return show
+
+
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def session_record(log: SessionLog) -> dict[str, Any]:
+def session_record(log: SessionLog | RowLog) -> dict[str, Any]:
     """One session in the JSON export shape (CONTRACT 7)."""
-    tz = log.timezone
+    show = local_iso(log.timezone)
     s = log.session
     notes: list[dict[str, Any]] = []
     for note, author in log.notes:
         entry: dict[str, Any] = {
             "text": note.text,
-            "created_at": iso(note.created_at, tz),
+            "created_at": show(note.created_at),
             "participant": author.name if author is not None else None,
         }
         if note.format:
@@ -80,21 +99,21 @@ def session_record(log: SessionLog) -> dict[str, Any]:
         "curriculum": s.curriculum_id,
         "topic": s.topic_id,
         "facilitator": s.facilitator,
-        "started_at": iso(s.started_at, tz),
-        "ended_at": iso(s.ended_at, tz),
+        "started_at": show(s.started_at),
+        "ended_at": show(s.ended_at),
         "agenda": [
             {
                 "title": item.title,
                 "kind": item.kind,
                 "planned_minutes": item.planned_minutes,
-                "started_at": iso(item.started_at, tz),
-                "ended_at": iso(item.ended_at, tz),
+                "started_at": show(item.started_at),
+                "ended_at": show(item.ended_at),
                 "skipped": bool(item.skipped),
             }
             for item in log.agenda
         ],
         "breaks": [
-            {"started_at": iso(brk.started_at, tz), "ended_at": iso(brk.ended_at, tz)}
+            {"started_at": show(brk.started_at), "ended_at": show(brk.ended_at)}
             for brk in log.breaks
         ],
         "attendance": [
@@ -103,8 +122,8 @@ def session_record(log: SessionLog) -> dict[str, Any]:
                 "external_id": person.external_id,
                 "code": person.code,
                 "status": row.status,
-                "checked_in_at": iso(row.checked_in_at, tz),
-                "checked_out_at": iso(row.checked_out_at, tz),
+                "checked_in_at": show(row.checked_in_at),
+                "checked_out_at": show(row.checked_out_at),
                 "minutes": float(row.minutes),
                 "method": row.method,
                 "modality": row.modality,
@@ -118,16 +137,16 @@ def session_record(log: SessionLog) -> dict[str, Any]:
                 "text": a.text,
                 "reason": a.reason,
                 "author": a.author,
-                "created_at": iso(a.created_at, tz),
+                "created_at": show(a.created_at),
             }
             for a in log.addenda
         ],
         "signed_by": s.signed_by,
-        "signed_at": iso(s.signed_at, tz),
+        "signed_at": show(s.signed_at),
     }
 
 
-def write_json(logs: Iterator[SessionLog], out: TextIO) -> int:
+def write_json(logs: Iterable[SessionLog | RowLog], out: TextIO) -> int:
     """A JSON list of sessions, one per line, each written as soon as it is built."""
     count = 0
     for log in logs:
@@ -152,39 +171,45 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[str]]:
+def csv_rows(log: SessionLog | RowLog, *, include_codes: bool = False) -> Iterator[list[str]]:
     """The CSV rows of one session: one per attendance record (codes only if asked)."""
-    tz = log.timezone
+    show = local_iso(log.timezone)
     s = log.session
     head = [
-        s.id,
-        s.local_date.isoformat(),
-        log.group.name,
-        s.curriculum_id,
-        s.topic_id,
-        s.topic_title,
-        s.facilitator,
+        safe_cell(cell)
+        for cell in (
+            s.id,
+            s.local_date.isoformat(),
+            log.group.name,
+            s.curriculum_id,
+            s.topic_id,
+            s.topic_title,
+            s.facilitator,
+        )
     ]
     for row, person in log.attendance:
         cells = [
-            *head,
             person.name,
             person.external_id,
             *([person.code] if include_codes else []),
             row.status,
-            iso(row.checked_in_at, tz),
-            iso(row.checked_out_at, tz),
+            show(row.checked_in_at),
+            show(row.checked_out_at),
             minutes_text(row.minutes),
             row.method,
             row.modality,
             _number(row.craving),
             _number(row.mood),
         ]
-        yield [safe_cell(cell) for cell in cells]
+        yield head + [safe_cell(cell) for cell in cells]
 
 
 def write_csv(
-    logs: Iterator[SessionLog], out: TextIO, *, bom: bool = False, include_codes: bool = False
+    logs: Iterable[SessionLog | RowLog],
+    out: TextIO,
+    *,
+    bom: bool = False,
+    include_codes: bool = False,
 ) -> int:
     """One row per attendance record under a header (header only if none); returns sessions."""
     if bom:

@@ -65,23 +65,29 @@ def _person_key(participant: Participant | None) -> tuple[int, str, str, str]:
     return (1, participant.name.casefold(), participant.external_id or "", participant.code)
 
 
-def _sessions_query(db: Session, filt: ExportFilter) -> Any:
-    """The filtered sessions with their group, not yet ordered or paged."""
-    query = select(GroupSession, Group).join(Group, col(Group.id) == col(GroupSession.group_id))
+def session_conditions(db: Session, filt: ExportFilter, c: Any) -> list[Any]:
+    """The WHERE conditions of the filter on the sessions' columns `c` (`table.c` or the model)."""
+    conditions: list[Any] = []
     if filt.group is not None:
         from facilitator.program.groups import get_group
 
-        query = query.where(GroupSession.group_id == get_group(db, filt.group).id)
+        conditions.append(c.group_id == get_group(db, filt.group).id)
     if filt.include_live:
         # A voided session was started by mistake: it is in no log, live or not.
-        query = query.where(GroupSession.state != SessionState.VOID.value)
+        conditions.append(c.state != SessionState.VOID.value)
     else:
-        query = query.where(GroupSession.state == SessionState.ENDED.value)
+        conditions.append(c.state == SessionState.ENDED.value)
     if filt.date_from is not None:
-        query = query.where(col(GroupSession.local_date) >= filt.date_from)
+        conditions.append(c.local_date >= filt.date_from)
     if filt.date_to is not None:
-        query = query.where(col(GroupSession.local_date) <= filt.date_to)
-    return query
+        conditions.append(c.local_date <= filt.date_to)
+    return conditions
+
+
+def _sessions_query(db: Session, filt: ExportFilter) -> Any:
+    """The filtered sessions with their group, not yet ordered or paged."""
+    query = select(GroupSession, Group).join(Group, col(Group.id) == col(GroupSession.group_id))
+    return query.where(*session_conditions(db, filt, GroupSession))
 
 
 def _load_children(db: Session, logs: dict[str, SessionLog]) -> None:
