@@ -7,10 +7,16 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+
+from facilitator.program.groups import create_group
+from facilitator.program.roster import add_member
 from facilitator.store.audit import audit_lines, write_audit
 from facilitator.store.database import Database
 
+from .climembers import make_cli
 from .historyfixtures import make_history
 
 
@@ -190,3 +196,33 @@ async def test_every_event_of_a_session_has_the_person_at_the_keyboard_as_actor(
         assert event["actor"] != login, event
         if event["detail"].get("method") != "phone":
             assert event["actor"] == USER, event
+
+
+FORMULA_NAME = '=HYPERLINK("http://x","y")'  # a fictional "member" a spreadsheet would run
+
+
+def test_export_audit_csv_writes_a_formula_like_name_as_text(
+    database: Database,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with database.session() as db:
+        group = create_group(db, name="Audit Group", timezone="UTC")
+        add_member(db, group, name=FORMULA_NAME, code="FORM42")
+    run = make_cli(db_url, monkeypatch, capsys)
+    target = tmp_path / "audit.csv"
+    result = run("export", "audit", "--format", "csv", "--out", str(target))
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    added = [row for row in rows if row["action"] == "member.add"]
+    # The leading quote makes a spreadsheet show the cell as text, never run it.
+    assert [row["participant"] for row in added] == ["'" + FORMULA_NAME]
+    cells = [cell for row in rows for cell in row.values()]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    # JSON is no spreadsheet: the name comes out exactly as stored.
+    result = run("export", "audit", "--format", "json")
+    assert result.code == 0, result.err
+    names = [e["participant"] for e in json.loads(result.out) if e["action"] == "member.add"]
+    assert names == [FORMULA_NAME]

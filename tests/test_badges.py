@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import stat
 import sys
@@ -20,6 +19,7 @@ from facilitator.program.roster import add_member
 from facilitator.store.database import Database
 from facilitator.store.models import Membership
 
+from .conftest import run_obeying_permissions
 from .test_qr import decode, svg_modules
 
 GROUP = "Tuesday Evening IOP Relapse Prevention"
@@ -258,25 +258,22 @@ def test_an_unwritable_out_is_exit_1(
     assert sorted(p.name for p in out_dir.iterdir()) == ["a-folder"]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
 def test_a_read_only_folder_is_exit_1(
-    db_url: str,
-    group_codes: dict[str, str],
-    out_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    db_url: str, group_codes: dict[str, str], out_dir: Path
 ) -> None:
     folder = out_dir / "locked"
     folder.mkdir()
     folder.chmod(0o500)
-    try:
-        status, _, stderr = run_cli(
-            ["badges", GROUP, "--out", str(folder / "cards.html")], db_url, monkeypatch, capsys
+    try:  # as root too (CI): without the capabilities that let root write anywhere
+        run = run_obeying_permissions(
+            "--db", db_url, "badges", GROUP, "--out", str(folder / "cards.html")
         )
     finally:
         folder.chmod(0o700)
-    assert status == 1 and "cannot write" in stderr
-    assert list(folder.iterdir()) == []
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert "cannot write" in run.stderr and str(folder / "cards.html") in run.stderr
+    assert run.stdout == "" and list(folder.iterdir()) == []
 
 
 def test_out_is_required(

@@ -28,6 +28,8 @@ from facilitator.store.database import Database, open_database
 from facilitator.store.migrations import runner as migrations_runner
 from facilitator.store.models import Group, Membership
 
+from .conftest import run_obeying_permissions
+
 runner = CliRunner()
 
 
@@ -323,23 +325,26 @@ def test_a_database_locked_while_its_tables_are_made_is_a_clear_user_error(
 
 
 @pytest.mark.sqlite_only(reason="file and folder permissions of a SQLite file")
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file permissions"
-)
 def test_a_read_only_file_and_folder_is_a_clear_user_error(tmp_path: Path) -> None:
     folder = tmp_path / "locked-down"
     url = f"sqlite:///{folder / 'clinic.db'}"
     open_database(url).dispose()
     os.chmod(folder / "clinic.db", 0o400)
     os.chmod(folder, 0o500)
-    try:
-        result = runner.invoke(app, ["--db", url, "group", "add", "Nope"])
+    try:  # as root too (CI): without the capabilities that let root ignore permissions
+        run = run_obeying_permissions("--db", url, "group", "add", "Nope")
     finally:
         os.chmod(folder, 0o700)
         os.chmod(folder / "clinic.db", 0o600)
-    message = one_line_error(result)
-    assert str(folder / "clinic.db") in message
-    assert "read-only" in message
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert str(folder / "clinic.db") in run.stderr and "read-only" in run.stderr
+    database = open_database(url)
+    try:
+        with database.session() as db:  # nothing was written
+            assert db.exec(select(Group)).all() == []
+    finally:
+        database.dispose()
 
 
 @pytest.mark.sqlite_only(reason="a SQLite file opened read-only")

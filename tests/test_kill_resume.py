@@ -13,6 +13,7 @@ from facilitator.session.live import open_live
 from facilitator.store.database import open_database
 from facilitator.store.models import Note
 
+from .conftest import wait_until
 from .livefixtures import make_session
 from .ptyapp import PtyApp
 
@@ -34,15 +35,16 @@ def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
         app.step("cAVQ1\r", "Avery Quinn checked in")
         app.step("cblm-2\r", "Blake Moreno checked in")
         app.type("\x1b")
-        time.sleep(0.3)
+        time.sleep(0.3)  # real terminal: escape then a key within 100 ms is read as alt+key
         app.type("n")
         app.wait_for("What makes a situation high-risk")
         app.type("\t")
-        time.sleep(0.5)  # look before typing: keys sent within ms of a redraw can be lost
+        time.sleep(0.5)  # real terminal: keys sent within ms of a redraw can be lost
         app.type("Kill test note")
-        time.sleep(2.0)  # autosave fires one second after typing stops
+        # Autosave fires one second after typing stops: wait until the database has it.
+        wait_until(lambda: saved_note(db_url) == "Kill test note", "the note autosaved")
         app.type("+")  # typed into the note, not an extension
-        time.sleep(1.6)
+        wait_until(lambda: saved_note(db_url) == "Kill test note+", "the '+' autosaved")
     finally:
         app.kill()
 
@@ -65,6 +67,17 @@ def test_sigkill_then_run_again_resumes_everything(db_url: str) -> None:
         again.wait_for("Kill test note+")
     finally:
         again.close()
+
+
+def saved_note(db_url: str) -> str | None:
+    """The session note as stored now (read by another connection, as a second laptop would)."""
+    database = open_database(db_url)
+    try:
+        with database.session() as db:
+            note = db.exec(select(Note).where(Note.participant_id.is_(None))).first()
+            return None if note is None else note.text
+    finally:
+        database.dispose()
 
 
 def _only_session(database) -> str:  # type: ignore[no-untyped-def]
