@@ -155,9 +155,11 @@ def wait_until(condition: Callable[[], T], what: str, *, timeout: float = 20.0) 
         time.sleep(0.05)
 
 
-async def pilot_until(pilot: Any, condition: Callable[[], T], what: str, *, rounds: int = 500) -> T:
+async def pilot_until(
+    pilot: Any, condition: Callable[[], T], what: str, *, rounds: int = 1500
+) -> T:
     """Let the app run, a moment at a time, until `condition` holds (returned); fail naming
-    `what` after `rounds` moments (10 s): the bound is for a stuck app, not a speed requirement."""
+    `what` after `rounds` moments (30 s): the bound is for a stuck app, not a speed requirement."""
     for _ in range(rounds):
         found = condition()
         if found:

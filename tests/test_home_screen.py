@@ -15,6 +15,7 @@ from facilitator.screens.live import LiveScreen
 from facilitator.screens.start_dialog import StartDialog
 from facilitator.store.database import Database
 from facilitator.store.models import GroupSession
+from tests.conftest import pilot_until
 
 from .livefixtures import make_session
 from .test_group_form import settle
@@ -147,7 +148,16 @@ async def test_command_palette_offers_live_actions(database: Database, clock: Fa
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Privacy")
-        await pilot.pause(0.5)
+        await pilot_until(pilot, _palette_offers_privacy, "the palette offering privacy mode")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen) and app.screen.privacy
+
+
+def _palette_offers_privacy() -> bool:
+    """The command palette lists a privacy-mode command for what was typed."""
+    from textual.app import active_app
+    from textual.command import CommandList
+
+    lists = active_app.get().screen.query(CommandList)
+    return bool(lists) and any("rivacy" in str(option.prompt) for option in lists.first().options)

@@ -19,6 +19,7 @@ from facilitator.screens.live import LiveScreen
 from facilitator.store.database import Database
 from facilitator.store.models import AgendaRun, Attendance, Break, GroupSession, Note, Participant
 from facilitator.widgets.roster_panel import RosterTable
+from tests.conftest import pilot_until
 
 from .livefixtures import MEMBERS, make_session
 
@@ -346,10 +347,13 @@ async def test_notes_autosave_after_typing_stops(database, clock, session_id) ->
         await pilot.press("tab", "tab")  # session note, then the member's first field
         assert app.focused.id == "field-data"
         await pilot.press(*"Shared a trigger")
-        await pilot.pause(1.5)  # the debounce is one second
-        await pilot.app.workers.wait_for_complete()
-        with database.session() as db:
-            note = db.exec(select(Note).where(Note.participant_id.is_not(None))).one()
+
+        def saved() -> Note | None:
+            with database.session() as db:
+                return db.exec(select(Note).where(Note.participant_id.is_not(None))).first()
+
+        # Nothing but the pause in typing saves it (the debounce is one second).
+        note = await pilot_until(pilot, saved, "the member's note saved")
         assert note.format == "DAP"
         assert note.fields["Data"] == "Shared a trigger"
         assert note.text == "Data: Shared a trigger"
