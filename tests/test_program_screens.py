@@ -231,7 +231,9 @@ async def test_member_screen_shows_each_scale_over_time(database: Database) -> N
             .order_by(GroupSession.started_at)  # type: ignore[arg-type]
         ).all()
         ana = next(r.participant_id for r in records)
-        for value, record in zip((7, 5, 3), [r for r in records if r.participant_id == ana]):
+        for value, record in zip(
+            (7, 5, 3), [r for r in records if r.participant_id == ana], strict=True
+        ):
             record.craving = value
             db.add(record)
         db.commit()

@@ -13,9 +13,7 @@ from facilitator.program.schedule import Block, blocks_on, canonical, parse
 
 
 def test_one_block_of_three_days() -> None:
-    assert parse("mon,wed,fri 18:00-21:00") == (
-        Block(dt.time(18, 0), dt.time(21, 0), (0, 2, 4)),
-    )
+    assert parse("mon,wed,fri 18:00-21:00") == (Block(dt.time(18, 0), dt.time(21, 0), (0, 2, 4)),)
 
 
 def test_blocks_by_start_time_full_names_and_ranges() -> None:

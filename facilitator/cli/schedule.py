@@ -74,9 +74,7 @@ def schedule(
     day: Annotated[str | None, date_option("--date", "The day", "today")] = None,
     output: Annotated[
         Format,
-        typer.Option(
-            "--format", case_sensitive=False, help="Output format: table or json."
-        ),
+        typer.Option("--format", case_sensitive=False, help="Output format: table or json."),
     ] = Format.TABLE,
 ) -> None:
     """The meetings of one day across all groups, by start time, with their state."""

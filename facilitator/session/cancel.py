@@ -58,8 +58,14 @@ def cancel_meeting(
         raise UserError(f"{group.name} on {day.isoformat()} is already cancelled{because}")
     row = Cancellation(group_id=group.id, local_date=day, reason=reason or None, created_by=actor)
     db.add(row)
-    audit(db, "meeting_cancelled", actor=actor, group_id=group.id, date=day.isoformat(),
-          reason=reason or None)
+    audit(
+        db,
+        "meeting_cancelled",
+        actor=actor,
+        group_id=group.id,
+        date=day.isoformat(),
+        reason=reason or None,
+    )
     db.commit()
     return row
 
