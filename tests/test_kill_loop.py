@@ -229,7 +229,8 @@ def shown_statuses(screen: str) -> dict[str, str]:
     Rows are found by the member's code (the roster's last column) and the status read as the
     first word that begins a status word: while the roster's columns are drawn squashed to their
     headers' widths (the bug `test_roster_columns_fit_after_a_paint_before_the_idle_measure`
-    pins), a row reads `Aver  presen  02  man AVQ1`, and that display bug must not pass for lost data here.
+    pins), a row reads `Aver  presen  02  man AVQ1`, and that display bug must not pass for
+    lost data here.
     """
     found = {}
     for line in screen.split("\n"):
