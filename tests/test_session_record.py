@@ -250,3 +250,28 @@ async def test_home_flags_sessions_with_members_without_a_note(
         flag = screen_text(app, "#home-unsigned")
     assert "1 session has members without a note" in flag
     assert "open the history (h)" in flag
+
+
+def test_a_correction_after_the_end_keeps_service_time(
+    database: Database, clock: FakeClock
+) -> None:
+    """Casey never checked in (90 minutes, late after 10): corrected to present she has the
+    whole session; corrected to late, the session less the first 11 minutes."""
+    session_id = ended_session(database, clock)
+    row = attendance(database, session_id, "Casey Lindqvist")
+    clock.advance(minutes=20 * 60)  # the next morning
+    with database.session() as db:
+        correct_status(
+            db, attendance_id=row.id, status=Status.LATE, reason="Sign-in sheet", now=clock()
+        )
+        db.commit()
+    assert attendance(database, session_id, "Casey Lindqvist").minutes == 79.0
+    with database.session() as db:
+        correct_status(
+            db, attendance_id=row.id, status=Status.ABSENT, reason="Wrong member", now=clock()
+        )
+        correct_status(
+            db, attendance_id=row.id, status=Status.PRESENT, reason="Sign-in sheet", now=clock()
+        )
+        db.commit()
+    assert attendance(database, session_id, "Casey Lindqvist").minutes == 90.0

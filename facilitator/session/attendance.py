@@ -216,7 +216,10 @@ def set_status(
             row.checked_in_at is None
             or arrival_status(group, session, row.checked_in_at) is not Status.LATE
         ):
-            row.checked_in_at = now
+            # Live: they arrive now. A correction after the end has no arrival time: the first
+            # minute that counts as late, so their service time is not lost altogether.
+            late = session.started_at + dt.timedelta(minutes=group.late_after_minutes + 1)
+            row.checked_in_at = now if session.ended_at is None else min(now, late)
             row.method = row.method or Method.MANUAL.value
         row.checked_out_at = None
     elif status is Status.LEFT_EARLY:
