@@ -275,3 +275,30 @@ def test_a_correction_after_the_end_keeps_service_time(
         )
         db.commit()
     assert attendance(database, session_id, "Casey Lindqvist").minutes == 90.0
+
+
+async def test_v_in_the_record_corrects_modality_before_signing(
+    database: Database, clock: FakeClock
+) -> None:
+    session_id = ended_session(database, clock)
+    app = make_app(database, lambda: SessionDetailScreen(database, session_id))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("down")  # Blake
+        await pilot.press("v")
+        await until_asked(pilot, ConfirmScreen)
+        assert app.screen.question == "Record that Blake Moreno attended by video (telehealth)?"
+        await pilot.press("y")
+        await settle(pilot)
+        row = [str(c) for c in app.screen.query_one("#detail-attendance").get_row_at(1)]
+        assert row[0] == "Blake Moreno" and row[-1].endswith("video")
+    assert attendance(database, session_id, "Blake Moreno").modality == "telehealth"
+    with database.session() as db:
+        sign_session(db, session_id, by="Sam Facilitator", now=clock())
+    app = make_app(database, lambda: SessionDetailScreen(database, session_id))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "v")
+        await settle(pilot)
+        assert any("signed" in m for m in messages(app))
+    assert attendance(database, session_id, "Blake Moreno").modality == "telehealth"

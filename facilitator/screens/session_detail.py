@@ -27,7 +27,7 @@ from facilitator.screens.commands import ScreenActions
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.session_record_notes import RecordNotes
-from facilitator.screens.session_record_status import correct_status, refusal
+from facilitator.screens.session_record_status import correct_modality, correct_status, refusal
 from facilitator.screens.session_record_tables import fill_table
 from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.database import Database
@@ -52,6 +52,7 @@ class SessionDetailScreen(Screen[None]):
         Binding(
             "space", "correct_status", "Correct status", key_display="space", id="detail.status"
         ),
+        Binding("v", "correct_modality", "Video", show=False, id="detail.modality"),
         Binding("t", "audit", "Audit trail", id="detail.audit"),
         Binding("x", "void", "Discard/void", id="detail.void"),
         Binding("escape", "back", "Back", id="detail.back"),
@@ -329,6 +330,16 @@ class SessionDetailScreen(Screen[None]):
     async def _correct_status(self, record: SessionLog) -> None:
         key, row_index = selected_key(self.table), self.table.cursor_row
         if key is not None and await correct_status(self, record, key):
+            self.reload(lambda: self.table.move_cursor(row=row_index))
+
+    def action_correct_modality(self) -> None:
+        """The selected member attended by video / in person (ended, unsigned sessions)."""
+        self._when_loaded(self._correct_modality)
+
+    @work
+    async def _correct_modality(self, record: SessionLog) -> None:
+        key, row_index = selected_key(self.table), self.table.cursor_row
+        if key is not None and await correct_modality(self, record, key):
             self.reload(lambda: self.table.move_cursor(row=row_index))
 
     def action_audit(self) -> None:

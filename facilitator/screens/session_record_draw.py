@@ -77,7 +77,9 @@ def attendance_rows(log: SessionLog) -> Rows:
                 hhmm(row.checked_in_at, tz),
                 hhmm(row.checked_out_at, tz),
                 f"{row.minutes:.0f}",
-                row.method or "",
+                " ".join(
+                    filter(None, [row.method, "video" if row.modality == "telehealth" else ""])
+                ),
             ],
             str(person.id),
         )

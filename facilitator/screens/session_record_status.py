@@ -90,3 +90,40 @@ async def correct_status(screen: SessionDetailScreen, record: SessionLog, key: s
 
     screen.work.submit(write)
     return True
+
+
+async def correct_modality(screen: SessionDetailScreen, record: SessionLog, key: str) -> bool:
+    """Switch the member between in person and telehealth, confirmed; True if it was saved."""
+    why_not = refusal(record)
+    if why_not is not None:
+        screen.notify(why_not, severity="warning")
+        return False
+    found = [(row, person) for row, person in record.attendance if str(person.id) == key]
+    if not found:
+        return False
+    row, person = found[0]
+    video = row.modality == "telehealth"
+    after = "in person" if video else "by video (telehealth)"
+    sure = await screen.app.push_screen_wait(
+        ConfirmScreen(f"Record that {person.name} attended {after}?", yes="Change (y)")
+    )
+    if not sure:
+        return False
+    session, participant_id, actor = record.session, person.id, screen.who
+    assert participant_id is not None
+
+    def write() -> None:
+        from facilitator.common.timeutil import utcnow
+        from facilitator.session.modality import toggle_modality
+        from facilitator.store.models import GroupSession
+
+        with screen.database.session() as db:
+            current = db.get(GroupSession, session.id)
+            assert current is not None
+            toggle_modality(
+                db, session=current, participant_id=participant_id, now=utcnow(), actor=actor
+            )
+            db.commit()
+
+    screen.work.submit(write)
+    return True
