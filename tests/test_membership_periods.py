@@ -152,6 +152,16 @@ def test_the_live_roster_of_a_new_session_leaves_out_a_discharged_member(
     assert roster == {"Avery Quinn", "Blake Moreno"}
 
 
+def test_the_roster_leaves_out_a_member_whose_admission_is_later(
+    harbor: Database, clock: FakeClock
+) -> None:
+    with harbor.session() as db:
+        add_member(db, get_group(db, GROUP), name="Dana Wolfe", joined=D("2026-11-09"))
+    session_id = run(harbor, clock, DATES[1], "Avery Quinn")
+    roster = {e.participant.name for e in open_live(harbor, session_id).snapshot.roster}
+    assert roster == {"Avery Quinn", "Blake Moreno", "Casey Lindqvist"}
+
+
 def test_a_member_discharged_during_a_session_keeps_their_record(
     harbor: Database, clock: FakeClock
 ) -> None:

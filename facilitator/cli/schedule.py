@@ -122,14 +122,15 @@ def _print_program(report: ProgramReport) -> None:
             str(p.days_below_daily_minimum),
             str(len(p.weeks)),
             str(p.weeks_below_minimum),
-            Text(", ".join(p.groups)),
+            Text(p.groups_text()),
         )
     console.print(table)
     console.print(
         Text(
             "hours: service hours across all groups (breaks excluded) · days: days attended · "
             f"d<{daily}: days below {daily} summed over the day's groups · weeks: ended ISO "
-            f"weeks with a session scheduled or held · w<{weekly}: those below {weekly}",
+            f"weeks with a session scheduled or held · w<{weekly}: those below {weekly} · "
+            "groups: each with the curriculum topics covered of its total",
             style="dim",
         )
     )

@@ -131,3 +131,42 @@ def cycle_of(
         comes_round=steps,
         comes_round_on={t: days[k] if k < len(days) else None for t, k in steps.items()},
     )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A member's topics covered of a curriculum's total, and when they completed it."""
+
+    covered: int
+    total: int
+    completed_on: dt.date | None
+
+    def text(self) -> str:
+        """`4/10`, or `10/10 on 2026-11-20` once complete."""
+        done = f" on {self.completed_on.isoformat()}" if self.completed_on else ""
+        return f"{self.covered}/{self.total}{done}"
+
+
+def coverage(
+    db: Session, group: Group, curriculum: Curriculum, participant_ids: list[int]
+) -> dict[int, Coverage]:
+    """Each member's coverage of the group's curriculum (one query for the whole group)."""
+    order = [t.id for t in curriculum.sessions]
+    wanted = set(order)
+    attended = attended_topics(db, group, curriculum, participant_ids)
+    result = {}
+    for pid in participant_ids:
+        rows = attended.get(pid, [])
+        seen = {topic for _, topic in rows} & wanted
+        result[pid] = Coverage(len(seen), len(order), completion(rows, order))
+    return result
+
+
+def group_coverage(db: Session, group: Group, participant_ids: list[int]) -> dict[int, Coverage]:
+    """Coverage of the group's default curriculum; empty when it has none (or it is missing)."""
+    if not group.curriculum_id:
+        return {}
+    from facilitator.curriculum.catalog import discover
+
+    curriculum = discover().curricula.get(group.curriculum_id)
+    return coverage(db, group, curriculum, participant_ids) if curriculum else {}

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from facilitator.common.timeutil import machine_timezone, today_in
 from facilitator.reports.attendance import default_range
 from facilitator.reports.calendar import counted_weeks, iso_week, scheduled_days, within
+from facilitator.reports.cycle import Coverage, group_coverage
 from facilitator.reports.due import (
     ATTENDED,
     as_date,
@@ -54,6 +55,16 @@ class Person:
     weeks_below_minimum: int
     participant_id: int = 0
     group_hours: dict[str, float] = field(default_factory=dict)
+    topics: dict[str, Coverage] = field(default_factory=dict)
+    """Per group with a curriculum: the person's topics covered of it, and when completed."""
+
+    def groups_text(self) -> str:
+        """`Afternoon Process 2/6, Morning Skills 5/10 on 2026-11-20`: groups and coverage."""
+        return ", ".join(
+            f"{name} {self.topics[name].text()}" if name in self.topics else name
+            for name in self.groups
+        )
+
     """Hours per group over the range: each group's part of `hours`."""
 
     def as_json(self) -> dict[str, object]:
@@ -185,6 +196,11 @@ def program_report(
         by_group[pid][gid] += value
         if was_there:
             attended[pid].add(day)
+    members: dict[int, list[int]] = defaultdict(list)
+    for pid, who in people.items():
+        for gid in {span.group_id for span in who.spans}:
+            members[gid].append(pid)
+    topics = {gid: group_coverage(db, groups[gid], pids) for gid, pids in members.items()}
     mondays: dict[dt.date, dt.date] = {}
     result = []
     for pid, who in people.items():
@@ -229,6 +245,11 @@ def program_report(
                 participant_id=pid,
                 group_hours={
                     groups[gid].name: round(value / 60.0, 2) for gid, value in by_group[pid].items()
+                },
+                topics={
+                    groups[gid].name: topics[gid][pid]
+                    for gid in {span.group_id for span in who.spans}
+                    if pid in topics[gid]
                 },
             )
         )

@@ -25,7 +25,7 @@ COLUMNS = (
     "days < min",
     "weeks",
     "weeks < min",
-    "groups",
+    "groups (topics covered)",
 )
 
 
@@ -88,7 +88,7 @@ class ProgramScreen(BoxedTableScreen):
                 str(person.days_below_daily_minimum),
                 str(len(person.weeks)),
                 Text(str(below), style="bold" if below else ""),
-                plain(", ".join(person.groups)),
+                plain(person.groups_text()),
                 key=str(person.participant_id),
             )
         if not report.people:

@@ -27,6 +27,7 @@ COLUMNS = (
     "days < min",
     "weeks < min",
     "absences in a row",
+    "topics",
 )
 
 
@@ -62,6 +63,7 @@ class ReportScreen(BoxedTableScreen):
         """Show the report for the dates in the boxes (default: everything up to today)."""
         from facilitator.common.timeutil import today_in
         from facilitator.reports.attendance import attendance_report
+        from facilitator.reports.cycle import group_coverage
         from facilitator.reports.outreach import outreach
         from facilitator.store.models import Group
 
@@ -76,6 +78,7 @@ class ReportScreen(BoxedTableScreen):
                     db, group, date_from=date_from, date_to=date_to, today=today
                 )
                 reach = outreach(report, db, group, today=today)
+                topics = group_coverage(db, group, report.participant_ids)
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -119,6 +122,7 @@ class ReportScreen(BoxedTableScreen):
                     str(row.consecutive_absences),
                     style="bold" if row.consecutive_absences >= 2 else "",
                 ),
+                topics[pid].text() if pid in topics else "",
                 key=str(pid),
             )
 

@@ -325,6 +325,10 @@ def open_live(
             att.ensure_rows(
                 db,
                 session.id,
-                [m.membership.participant_id for m in members(db, group, on=session.local_date)],
+                [
+                    m.membership.participant_id
+                    for m in members(db, group, on=session.local_date)
+                    if m.membership.joined <= session.local_date
+                ],
             )
     return LiveSession(database, session_id, clock=clock, actor=actor)
