@@ -37,7 +37,7 @@ def _hold(database: Database, group_id: int, day: dt.date, codes: list[str]) -> 
 
 
 async def test_joining_at_topic_four_completes_after_topic_three_of_the_next_round(
-    database: Database,
+    database: Database, db_url: str
 ) -> None:
     assert len(CURRICULUM.sessions) == 6
     order = [t.id for t in CURRICULUM.sessions]
@@ -79,6 +79,12 @@ async def test_joining_at_topic_four_completes_after_topic_three_of_the_next_rou
         topics = text_of(app, "#member-topics")
     assert "Covered (6/6)" in topics
     assert "Completed the cycle on 2026-11-12." in topics
+    # And the group report's table.
+    from .test_cli_groups import run_cli
+
+    table = run_cli(db_url, "report", "attendance", "Family Group", "--to", "2026-11-12").stdout
+    assert "Completed the curriculum: Rowan Lee on 2026-11-09, Sky Moss on 2026-11-12" in table
+    assert "6/6" in table
 
 
 def test_a_missed_topic_comes_round_on_the_scheduled_day(database: Database) -> None:

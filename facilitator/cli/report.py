@@ -11,6 +11,7 @@ from facilitator.cli.options import Format, FormatOption, date_given, date_optio
 
 if TYPE_CHECKING:
     from facilitator.reports.attendance import AttendanceReport
+    from facilitator.reports.cycle import Coverage
     from facilitator.store.models import Group
 
 FIRST_DAY = "the group's first session or join date"
@@ -23,7 +24,7 @@ report_app = typer.Typer(
 )
 
 
-def _print_table(report: AttendanceReport, group: Group) -> None:
+def _print_table(report: AttendanceReport, group: Group, topics: dict[int, Coverage]) -> None:
     """A compact Rich table (fits 80 columns) and a legend; user strings are plain text."""
     from rich import box
     from rich.console import Console
@@ -38,7 +39,7 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
         return
     daily, weekly = f"{group.daily_hours:g}h", f"{group.weekly_hours:g}h"
     headings = ["held", "pres", "late", "exc", "abs", "left", "hours"]
-    headings += [f"d<{daily}", f"w<{weekly}", "streak"]
+    headings += [f"d<{daily}", f"w<{weekly}", "streak", *(["topics"] if topics else [])]
     table = Table(
         title=Text(summary_line(report)),
         box=box.SIMPLE_HEAD,
@@ -49,7 +50,8 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
     table.add_column("ext id", overflow="fold")
     for heading in headings:
         table.add_column(heading, justify="right", no_wrap=True)
-    for p in report.participants:
+    for pid, p in report.rows():
+        covered = topics.get(pid)
         table.add_row(
             Text(p.name),
             Text(p.external_id or ""),
@@ -63,14 +65,20 @@ def _print_table(report: AttendanceReport, group: Group) -> None:
             str(p.days_below_daily_minimum),
             str(p.weeks_below_minimum),
             str(p.consecutive_absences),
+            *([f"{covered.covered}/{covered.total}" if covered else ""] if topics else []),
         )
     console.print(table)
+    done = [(p.name, topics[pid].completed_on) for pid, p in report.rows() if pid in topics]
+    finished = [f"{name} on {day.isoformat()}" for name, day in done if day]
+    if finished:
+        console.print(Text("Completed the curriculum: " + ", ".join(finished)))
     console.print(
         Text(
             "held: sessions held while a member · pres/late/exc/abs/left: present, late, "
             "excused, absent, left early · hours: service hours (breaks excluded) · "
             f"d<{daily}: days attended below {daily} · w<{weekly}: ISO weeks below {weekly} · "
-            "streak: current absences in a row (excused sessions skipped)",
+            "streak: current absences in a row (excused sessions skipped)"
+            + (" · topics: curriculum topics attended of the total" if topics else ""),
             style="dim",
         )
     )
@@ -88,18 +96,22 @@ def attendance(
     from facilitator.cli.options import echo_csv, echo_json
     from facilitator.program.groups import get_group
     from facilitator.reports.attendance import attendance_report
+    from facilitator.reports.cycle import group_coverage
     from facilitator.reports.output import to_json, write_csv
 
     start, end = date_given(date_from, "--from"), date_given(date_to, "--to")
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         report = attendance_report(db, target, date_from=start, date_to=end)
+        topics = (
+            group_coverage(db, target, report.participant_ids) if output is Format.TABLE else {}
+        )
     if output is Format.JSON:
         echo_json(to_json(report))
     elif output is Format.CSV:
         echo_csv(lambda buffer: write_csv(report, buffer))
     else:
-        _print_table(report, target)
+        _print_table(report, target, topics)
 
 
 def register(app: typer.Typer) -> None:
