@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitator.program.schedule import blocks_on
@@ -150,23 +151,47 @@ class Coverage:
 def coverage(
     db: Session, group: Group, curriculum: Curriculum, participant_ids: list[int]
 ) -> dict[int, Coverage]:
-    """Each member's coverage of the group's curriculum (one query for the whole group)."""
+    """Each member's coverage of the group's curriculum: one aggregate query for the group (the
+    first day each member attended each topic; complete on the latest of those days)."""
     order = [t.id for t in curriculum.sessions]
-    wanted = set(order)
-    attended = attended_topics(db, group, curriculum, participant_ids)
+    query = (
+        select(
+            Attendance.participant_id, GroupSession.topic_id, sa.func.min(GroupSession.local_date)
+        )
+        .join(GroupSession, col(GroupSession.id) == col(Attendance.session_id))
+        .where(
+            GroupSession.group_id == group.id,
+            GroupSession.curriculum_id == curriculum.id,
+            GroupSession.state == SessionState.ENDED.value,
+            col(Attendance.status).in_(ATTENDED),
+            col(GroupSession.topic_id).in_(order),
+        )
+        .group_by(Attendance.participant_id, GroupSession.topic_id)
+    )
+    first: dict[int, dict[str, dt.date]] = {}
+    for pid, topic, day in db.exec(query).all():
+        first.setdefault(pid, {})[topic] = as_date(day)
     result = {}
     for pid in participant_ids:
-        rows = attended.get(pid, [])
-        seen = {topic for _, topic in rows} & wanted
-        result[pid] = Coverage(len(seen), len(order), completion(rows, order))
+        seen = first.get(pid, {})
+        done = max(seen.values()) if len(seen) == len(order) and order else None
+        result[pid] = Coverage(len(seen), len(order), done)
     return result
 
 
-def group_coverage(db: Session, group: Group, participant_ids: list[int]) -> dict[int, Coverage]:
-    """Coverage of the group's default curriculum; empty when it has none (or it is missing)."""
+def group_coverage(
+    db: Session,
+    group: Group,
+    participant_ids: list[int],
+    curricula: dict[str, Curriculum] | None = None,
+) -> dict[int, Coverage]:
+    """Coverage of the group's default curriculum; empty when it has none (or it is missing).
+    `curricula` (id → curriculum) saves reading the catalog again for each group."""
     if not group.curriculum_id:
         return {}
-    from facilitator.curriculum.catalog import discover
+    if curricula is None:
+        from facilitator.curriculum.catalog import discover
 
-    curriculum = discover().curricula.get(group.curriculum_id)
+        curricula = discover().curricula
+    curriculum = curricula.get(group.curriculum_id)
     return coverage(db, group, curriculum, participant_ids) if curriculum else {}

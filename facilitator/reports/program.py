@@ -200,7 +200,12 @@ def program_report(
     for pid, who in people.items():
         for gid in {span.group_id for span in who.spans}:
             members[gid].append(pid)
-    topics = {gid: group_coverage(db, groups[gid], pids) for gid, pids in members.items()}
+    from facilitator.curriculum.catalog import discover
+
+    curricula = discover().curricula if any(g.curriculum_id for g in groups.values()) else {}
+    topics = {
+        gid: group_coverage(db, groups[gid], pids, curricula) for gid, pids in members.items()
+    }
     mondays: dict[dt.date, dt.date] = {}
     result = []
     for pid, who in people.items():
