@@ -236,7 +236,7 @@ async def test_p_shows_the_program_and_enter_opens_the_person(database: Database
         assert isinstance(app.screen, ProgramScreen)
 
 
-async def test_member_screen_shows_each_scale_over_time(database: Database) -> None:
+async def test_member_screen_shows_each_scale_over_time(database: Database, db_url: str) -> None:
     ids = make_program(database)
     with database.session() as db:
         morning = db.get(Group, ids[MORNING])
@@ -261,3 +261,25 @@ async def test_member_screen_shows_each_scale_over_time(database: Database) -> N
         assert app.screen.query_one("#member-spark-craving", Sparkline).data == [7.0, 5.0, 3.0]
         assert "latest 3 · mean 5.0 · 3 answered" in text_of(app, "#member-scale-craving")
         assert not app.screen.query("#member-spark-mood")
+        # The group's report shows the latest and mean craving, and the sessions by video.
+        with database.session() as db:
+            record = records[-1]
+            record.modality = "telehealth"
+            db.add(record)
+            db.commit()
+            video_id = record.participant_id
+    from facilitator.screens.report import ReportScreen
+
+    app = make_app(database, lambda: ReportScreen(database, ids[MORNING], today=TODAY))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#report", DataTable)
+        headings = [str(c.label) for c in table.columns.values()]
+        assert headings[-2:] == ["by video", "craving latest (mean)"]
+        cells = {key.value: [str(c) for c in table.get_row(key)] for key in table.rows}
+    assert cells[str(ana)][-1] == "3 (5)"
+    assert cells[str(video_id)][-2] == "1"
+    from .test_cli_groups import run_cli
+
+    printed = run_cli(db_url, "report", "attendance", MORNING, "--from", "2026-11-02").stdout
+    assert "video" in printed and "craving" in printed and "3 (5)" in printed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,7 +24,12 @@ report_app = typer.Typer(
 )
 
 
-def _print_table(report: AttendanceReport, group: Group, topics: dict[int, Coverage]) -> None:
+def _print_table(
+    report: AttendanceReport,
+    group: Group,
+    topics: dict[int, Coverage],
+    extra: dict[str, dict[int, str]],
+) -> None:
     """A compact Rich table (fits 80 columns) and a legend; user strings are plain text."""
     from rich import box
     from rich.console import Console
@@ -39,7 +44,7 @@ def _print_table(report: AttendanceReport, group: Group, topics: dict[int, Cover
         return
     daily, weekly = f"{group.daily_hours:g}h", f"{group.weekly_hours:g}h"
     headings = ["held", "pres", "late", "exc", "abs", "left", "hours"]
-    headings += [f"d<{daily}", f"w<{weekly}", "streak", *(["topics"] if topics else [])]
+    headings += [f"d<{daily}", f"w<{weekly}", "streak", *(["topics"] if topics else []), *extra]
     table = Table(
         title=Text(summary_line(report)),
         box=box.SIMPLE_HEAD,
@@ -66,6 +71,7 @@ def _print_table(report: AttendanceReport, group: Group, topics: dict[int, Cover
             str(p.weeks_below_minimum),
             str(p.consecutive_absences),
             *([f"{covered.covered}/{covered.total}" if covered else ""] if topics else []),
+            *(column.get(pid, "") for column in extra.values()),
         )
     console.print(table)
     done = [(p.name, topics[pid].completed_on) for pid, p in report.rows() if pid in topics]
@@ -78,10 +84,32 @@ def _print_table(report: AttendanceReport, group: Group, topics: dict[int, Cover
             "excused, absent, left early · hours: service hours (breaks excluded) · "
             f"d<{daily}: days attended below {daily} · w<{weekly}: ISO weeks below {weekly} · "
             "streak: current absences in a row (excused sessions skipped)"
-            + (" · topics: curriculum topics attended of the total" if topics else ""),
+            + (" · topics: curriculum topics attended of the total" if topics else "")
+            + (" · video: sessions attended by telehealth" if "video" in extra else "")
+            + (" · craving, mood: latest answer (mean)" if set(extra) - {"video"} else ""),
             style="dim",
         )
     )
+
+
+def _video_and_scales(db: Any, group: Group, report: AttendanceReport) -> dict[str, dict[int, str]]:
+    """Extra columns: sessions by video (when any), each asked scale's latest (mean)."""
+    from facilitator.session.modality import telehealth_counts
+    from facilitator.session.scales import scale_summaries, scales_of
+
+    assert group.id is not None
+    span = {"group_id": group.id, "date_from": report.date_from, "date_to": report.date_to}
+    columns: dict[str, dict[int, str]] = {}
+    video = telehealth_counts(db, **span)
+    if any(video.values()):
+        columns["video"] = {pid: str(n) for pid, n in video.items()}
+    asked = scales_of(group)
+    found = scale_summaries(db, **span) if asked else {}
+    for scale in asked:
+        columns[scale] = {
+            pid: f"{s[scale].latest} ({s[scale].mean:g})" for pid, s in found.items() if scale in s
+        }
+    return columns
 
 
 @report_app.command("attendance")
@@ -103,15 +131,15 @@ def attendance(
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         report = attendance_report(db, target, date_from=start, date_to=end)
-        topics = (
-            group_coverage(db, target, report.participant_ids) if output is Format.TABLE else {}
-        )
+        table = output is Format.TABLE
+        topics = group_coverage(db, target, report.participant_ids) if table else {}
+        extra = _video_and_scales(db, target, report) if table else {}
     if output is Format.JSON:
         echo_json(to_json(report))
     elif output is Format.CSV:
         echo_csv(lambda buffer: write_csv(report, buffer))
     else:
-        _print_table(report, target, topics)
+        _print_table(report, target, topics, extra)
 
 
 def register(app: typer.Typer) -> None:

@@ -65,6 +65,8 @@ class ReportScreen(BoxedTableScreen):
         from facilitator.reports.attendance import attendance_report
         from facilitator.reports.cycle import group_coverage
         from facilitator.reports.outreach import outreach
+        from facilitator.session.modality import telehealth_counts
+        from facilitator.session.scales import scale_summaries, scales_of
         from facilitator.store.models import Group
 
         try:
@@ -79,6 +81,14 @@ class ReportScreen(BoxedTableScreen):
                 )
                 reach = outreach(report, db, group, today=today)
                 topics = group_coverage(db, group, report.participant_ids)
+                span = {
+                    "group_id": group.id,
+                    "date_from": report.date_from,
+                    "date_to": report.date_to,
+                }
+                video = telehealth_counts(db, **span)
+                asked = scales_of(group)
+                scales = scale_summaries(db, **span) if asked else {}
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -105,8 +115,15 @@ class ReportScreen(BoxedTableScreen):
                 )
             )
         self.table.clear(columns=True)
-        self.table.add_columns(*COLUMNS)
+        extra = (["by video"] if any(video.values()) else []) + [
+            f"{scale} latest (mean)" for scale in asked
+        ]
+        self.table.add_columns(*COLUMNS, *extra)
         for pid, row in report.rows():
+            more = [str(video.get(pid, 0))] if any(video.values()) else []
+            for scale in asked:
+                found = scales.get(pid, {}).get(scale)
+                more.append(f"{found.latest} ({found.mean:g})" if found else "")
             self.table.add_row(
                 plain(row.name),
                 str(row.sessions),
@@ -123,6 +140,7 @@ class ReportScreen(BoxedTableScreen):
                     style="bold" if row.consecutive_absences >= 2 else "",
                 ),
                 topics[pid].text() if pid in topics else "",
+                *more,
                 key=str(pid),
             )
 
