@@ -292,6 +292,8 @@ async def test_v_in_the_record_corrects_modality_before_signing(
         await settle(pilot)
         row = [str(c) for c in app.screen.query_one("#detail-attendance").get_row_at(1)]
         assert row[0] == "Blake Moreno" and row[-1].endswith("video")
+        title = str(app.screen.query_one("#detail-attendance-title").content)
+        assert title == "Attendance — 2 of 3 attended (1 by video)"
     assert attendance(database, session_id, "Blake Moreno").modality == "telehealth"
     with database.session() as db:
         sign_session(db, session_id, by="Sam Facilitator", now=clock())

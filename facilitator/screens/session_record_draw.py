@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.content import Content
 
 from facilitator.common.timeutil import hhmm, local
+from facilitator.store.models import Status
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -85,6 +86,14 @@ def attendance_rows(log: SessionLog) -> Rows:
         )
         for row, person in log.attendance
     ]
+
+
+def attended_line(log: SessionLog) -> str:
+    """`Attendance — 7 of 9 attended (2 by video)`: the count payers ask to be documented."""
+    attended = [row for row, _ in log.attendance if Status(row.status).attended]
+    video = sum(1 for row in attended if row.modality == "telehealth")
+    by_video = f" ({video} by video)" if video else ""
+    return f"Attendance — {len(attended)} of {len(log.attendance)} attended{by_video}"
 
 
 def signature(log: SessionLog) -> Content | Text:
