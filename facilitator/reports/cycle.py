@@ -50,6 +50,17 @@ class Cycle:
         return f"{done}, completed {self.completed_on.isoformat()}" if self.completed_on else done
 
 
+def _attended_on(group: Group, curriculum: Curriculum) -> tuple[sa.ColumnElement[bool], ...]:
+    """Attendance rows that cover a topic: attended, in an ended session of the group on the
+    curriculum."""
+    return (
+        GroupSession.group_id == group.id,
+        GroupSession.curriculum_id == curriculum.id,
+        GroupSession.state == SessionState.ENDED.value,
+        col(Attendance.status).in_(ATTENDED),
+    )
+
+
 def attended_topics(
     db: Session, group: Group, curriculum: Curriculum, participant_ids: list[int] | None = None
 ) -> dict[int, list[tuple[dt.date, str]]]:
@@ -58,12 +69,7 @@ def attended_topics(
     query = (
         select(Attendance.participant_id, GroupSession.local_date, GroupSession.topic_id)
         .join(GroupSession, col(GroupSession.id) == col(Attendance.session_id))
-        .where(
-            GroupSession.group_id == group.id,
-            GroupSession.curriculum_id == curriculum.id,
-            GroupSession.state == SessionState.ENDED.value,
-            col(Attendance.status).in_(ATTENDED),
-        )
+        .where(*_attended_on(group, curriculum))
         .order_by(col(GroupSession.started_at))
     )
     if participant_ids is not None:
@@ -159,13 +165,7 @@ def coverage(
             Attendance.participant_id, GroupSession.topic_id, sa.func.min(GroupSession.local_date)
         )
         .join(GroupSession, col(GroupSession.id) == col(Attendance.session_id))
-        .where(
-            GroupSession.group_id == group.id,
-            GroupSession.curriculum_id == curriculum.id,
-            GroupSession.state == SessionState.ENDED.value,
-            col(Attendance.status).in_(ATTENDED),
-            col(GroupSession.topic_id).in_(order),
-        )
+        .where(*_attended_on(group, curriculum), col(GroupSession.topic_id).in_(order))
         .group_by(Attendance.participant_id, GroupSession.topic_id)
     )
     first: dict[int, dict[str, dt.date]] = {}

@@ -12,7 +12,7 @@ Another screen opens a session's record with `SessionDetailScreen(database, sess
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -327,20 +327,25 @@ class SessionDetailScreen(Screen[None]):
         """Correct the selected member's status in an ended, unsigned session, with a reason."""
         self._when_loaded(self._correct_status)
 
-    @work
-    async def _correct_status(self, record: SessionLog) -> None:
-        key, row_index = selected_key(self.table), self.table.cursor_row
-        if key is not None and await correct_status(self, record, key):
-            self.reload(lambda: self.table.move_cursor(row=row_index))
+    def _correct_status(self, record: SessionLog) -> None:
+        self._correct(correct_status, record)
 
     def action_correct_modality(self) -> None:
         """The selected member attended by video / in person (ended, unsigned sessions)."""
         self._when_loaded(self._correct_modality)
 
+    def _correct_modality(self, record: SessionLog) -> None:
+        self._correct(correct_modality, record)
+
     @work
-    async def _correct_modality(self, record: SessionLog) -> None:
+    async def _correct(
+        self,
+        correction: Callable[[SessionDetailScreen, SessionLog, str], Awaitable[bool]],
+        record: SessionLog,
+    ) -> None:
+        """Run a correction on the selected member; reload on the same row once it is saved."""
         key, row_index = selected_key(self.table), self.table.cursor_row
-        if key is not None and await correct_modality(self, record, key):
+        if key is not None and await correction(self, record, key):
             self.reload(lambda: self.table.move_cursor(row=row_index))
 
     def action_audit(self) -> None:

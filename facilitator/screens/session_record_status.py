@@ -15,6 +15,7 @@ from facilitator.store.models import SessionState, Status
 if TYPE_CHECKING:
     from facilitator.exchange.export import SessionLog
     from facilitator.screens.session_detail import SessionDetailScreen
+    from facilitator.store.models import Attendance, Participant
 
 CHOICES = (Status.PRESENT, Status.LATE, Status.EXCUSED, Status.ABSENT)
 """What a status is corrected to (left early is set by a check-out, with its time)."""
@@ -32,16 +33,25 @@ def refusal(record: SessionLog) -> str | None:
     return None
 
 
-async def correct_status(screen: SessionDetailScreen, record: SessionLog, key: str) -> bool:
-    """Ask the new status, a reason and a confirmation, then save; True if it was saved."""
+def _changeable(
+    screen: SessionDetailScreen, record: SessionLog, key: str
+) -> tuple[Attendance, Participant] | None:
+    """The selected member's row and person, or None (with the reason shown) when the record
+    cannot be changed now."""
     why_not = refusal(record)
     if why_not is not None:
         screen.notify(why_not, severity="warning")
-        return False
+        return None
     found = [(row, person) for row, person in record.attendance if str(person.id) == key]
-    if not found:
+    return found[0] if found else None
+
+
+async def correct_status(screen: SessionDetailScreen, record: SessionLog, key: str) -> bool:
+    """Ask the new status, a reason and a confirmation, then save; True if it was saved."""
+    found = _changeable(screen, record, key)
+    if found is None:
         return False
-    row, person = found[0]
+    row, person = found
     before = Status(row.status)
     options = [(s.value, s.word) for s in CHOICES if s is not before]
     chosen = await screen.app.push_screen_wait(
@@ -94,14 +104,10 @@ async def correct_status(screen: SessionDetailScreen, record: SessionLog, key: s
 
 async def correct_modality(screen: SessionDetailScreen, record: SessionLog, key: str) -> bool:
     """Switch the member between in person and telehealth, confirmed; True if it was saved."""
-    why_not = refusal(record)
-    if why_not is not None:
-        screen.notify(why_not, severity="warning")
+    found = _changeable(screen, record, key)
+    if found is None:
         return False
-    found = [(row, person) for row, person in record.attendance if str(person.id) == key]
-    if not found:
-        return False
-    row, person = found[0]
+    row, person = found
     video = row.modality == "telehealth"
     after = "in person" if video else "by video (telehealth)"
     sure = await screen.app.push_screen_wait(
