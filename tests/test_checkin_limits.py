@@ -90,8 +90,8 @@ async def test_two_hundred_concurrent_wrong_codes_from_one_address(
 async def test_a_sweep_from_many_addresses_is_held_to_the_global_budget_and_a_room_gets_in(
     database: Database, clock: FakeClock
 ) -> None:
-    sweepers = loopback_aliases(8)
-    phones = loopback_aliases(60, start=20)
+    sweepers = loopback_aliases(20)
+    phones = loopback_aliases(60, start=30)
     gate = asyncio.Semaphore(64)  # below the server's cap on open connections
 
     async def guess(url: str, code: str, address: str) -> int:
@@ -103,7 +103,7 @@ async def test_a_sweep_from_many_addresses_is_held_to_the_global_budget_and_a_ro
             *(
                 guess(server.url, f"ZX{n:02d}{i:03d}", address)
                 for n, address in enumerate(sweepers)
-                for i in range(20)
+                for i in range(100)
             )
         )
         # The budget is spent now; sixty members arrive at once, each from their own phone.
@@ -114,8 +114,9 @@ async def test_a_sweep_from_many_addresses_is_held_to_the_global_budget_and_a_ro
             )
         )
     checked = failed_checks(database)
-    # Without the global budget 8 × 10 = 80 would have been checked.
-    assert checked <= GLOBAL_FAILURES_PER_MINUTE + len(sweepers) < 8 * 10
+    # 2,000 guesses; without the global budget 20 × 10 = 200 would have been checked.
+    assert len(sweep) == 2000
+    assert checked <= GLOBAL_FAILURES_PER_MINUTE < 20 * 10
     assert sweep.count(422) == checked and sweep.count(429) == len(sweep) - checked
     assert room == [200] * 60
     with database.session() as db:

@@ -839,3 +839,33 @@ def test_fuzzed_requests_get_200_or_4xx_and_store_nothing_without_a_valid_code(
         loop.close()
     with database.session() as db:
         assert len(db.exec(select(Participant)).all()) == len(MEMBERS) + 1
+
+
+def test_the_global_budget_is_never_exceeded_and_keeps_first_tries_for_new_addresses() -> None:
+    now = FakeMonotonic()
+    limiter = FailureLimiter(10, monotonic=now)
+    budget, reserve = limiter.global_limit, limiter.reserve
+    # Addresses that have failed stop once the budget less the reserve is spent ...
+    checked = 0
+    for _ in range(10):
+        for address in ("10.0.0.5", "10.0.0.6"):
+            if limiter.admit(address) is None:
+                checked += 1
+                limiter.settle(address, failed=True)
+    assert checked == budget - reserve
+    assert limiter.retry_after("10.0.0.5") == pytest.approx(60.0)
+    # ... while a first try from a new address still goes through, up to the whole budget.
+    newcomers = [f"10.0.1.{n}" for n in range(100)]
+    for address in newcomers:
+        if limiter.admit(address) is None:
+            checked += 1
+            limiter.settle(address, failed=True)
+    assert checked == budget
+    assert limiter.retry_after("10.0.2.1") == pytest.approx(60.0)
+    # A correct code spends nothing; attempts in flight count until they settle.
+    now.value += 60
+    assert limiter.admit("10.0.3.1") is None
+    limiter.settle("10.0.3.1", failed=False)
+    for n in range(budget):
+        assert limiter.admit(f"10.0.4.{n}") is None
+    assert limiter.admit("10.0.5.1") == 0.0  # only the attempts in flight hold it back

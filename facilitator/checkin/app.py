@@ -249,7 +249,7 @@ async def _checkin_endpoint(request: web.Request) -> web.StreamResponse:
     async with state.turns.turn(address):
         if (replayed := state.remembered(code)) is not None:  # sent twice at once
             return _replay(replayed, lang)
-        _refuse_if_limited(state, address, admit=True)
+        await _take_slot(state, address)
         failed = False
         try:
             answer = await _attempt(state, raw_code, address)
@@ -293,7 +293,7 @@ async def _answer_endpoint(
     """
     receipt = form["receipt"]
     async with state.turns.turn(address):
-        _refuse_if_limited(state, address, admit=True)
+        await _take_slot(state, address)
         failed = False
         try:
             now = state.clock()
@@ -316,12 +316,22 @@ async def _answer_endpoint(
     return _html(200, page.thanks_page(lang=lang))
 
 
-def _refuse_if_limited(state: _State, address: str, *, admit: bool = False) -> None:
-    """429 (with `Retry-After`) while `address` must wait; with `admit`, take its slot."""
-    limiter = state.limiter
-    wait = limiter.admit(address) if admit else limiter.retry_after(address)
+def _too_many(wait: float) -> web.HTTPTooManyRequests:
+    return web.HTTPTooManyRequests(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def _refuse_if_limited(state: _State, address: str) -> None:
+    """429 (with `Retry-After`) while `address` must wait for the window."""
+    wait = state.limiter.retry_after(address)
+    if wait is not None and wait > 0:
+        raise _too_many(wait)
+
+
+async def _take_slot(state: _State, address: str) -> None:
+    """Take `address`'s slot for one attempt, waiting briefly for attempts in flight; else 429."""
+    wait = await state.limiter.acquire(address)
     if wait is not None:
-        raise web.HTTPTooManyRequests(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise _too_many(wait)
 
 
 async def _attempt(state: _State, raw_code: str, address: str) -> Answer:

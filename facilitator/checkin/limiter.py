@@ -3,10 +3,12 @@
 - Per address: at most `limit` unknown codes in a sliding window. An attempt takes a slot
   (`admit`) before anything is awaited and gives it back (`settle`) when the answer is known, so
   the limit holds however many requests arrive at once.
-- Across addresses: a global budget of unknown codes per window. Once it is spent, an address
-  that has already sent an unknown code waits for the window; an address with no failure may
-  still try (a member arriving late gets in), so a sweep from many addresses gets at most the
-  budget plus one try per address a minute.
+- Across addresses: a global budget of unknown codes per window, never exceeded. Attempts in
+  flight count against it until they settle, so a burst cannot overshoot it. Addresses that
+  have already sent an unknown code share the budget less a reserve; the reserve is kept for
+  first tries from new addresses, so a member arriving during a sweep still gets in. A correct
+  code never spends the budget: a room arriving at once waits only for the attempts in flight
+  (`acquire`), never for the window.
 - `AddressTurns`: one attempt in flight per address; the others wait their turn (a room behind
   one Wi-Fi address still gets in, one after another).
 """
@@ -22,8 +24,14 @@ from contextlib import asynccontextmanager
 WINDOW_SECONDS = 60.0
 """The sliding window of the failed-code limits."""
 
-GLOBAL_FAILURES_PER_MINUTE = 30
-"""Unknown codes a minute across all addresses before addresses that failed must wait."""
+GLOBAL_FAILURES_PER_MINUTE = 40
+"""Unknown codes a minute across all addresses: the most a sweep can have checked."""
+
+FIRST_TRY_RESERVE = 25
+"""Part of the global budget only first tries from addresses without a failure may spend."""
+
+PATIENCE_SECONDS = 10.0
+"""How long an attempt waits for others in flight to settle before it is told to retry."""
 
 
 class FailureLimiter:
@@ -42,12 +50,15 @@ class FailureLimiter:
             raise ValueError("the failed-code limit must be at least 1")
         self.limit = limit
         self.global_limit = max(limit, global_limit or GLOBAL_FAILURES_PER_MINUTE)
+        self.reserve = min(FIRST_TRY_RESERVE, self.global_limit - 1)
         self.window = window
         self.monotonic = monotonic
         self.max_addresses = max_addresses
         self._failures: dict[str, deque[float]] = {}
         self._all: deque[float] = deque()
         self._pending: dict[str, int] = {}
+        self._in_flight = 0
+        self._settled: asyncio.Event | None = None
 
     def _recent(self, address: str, now: float) -> deque[float] | None:
         times = self._failures.get(address)
@@ -60,34 +71,56 @@ class FailureLimiter:
             return None
         return times
 
-    def _global_wait(self, now: float) -> float | None:
+    def _global_wait(self, now: float, *, first_try: bool) -> float | None:
         while self._all and now - self._all[0] >= self.window:
             self._all.popleft()
-        spent = len(self._all) + sum(self._pending.values())
-        if spent < self.global_limit:
+        share = self.global_limit if first_try else self.global_limit - self.reserve
+        if len(self._all) + self._in_flight < share:
             return None
-        if not self._all:  # all in flight: a second, then look again
-            return 1.0
-        return max(0.0, self.window - (now - self._all[0]))
+        over = len(self._all) - share  # failures that must leave the window first
+        if over < 0 or not self._all:
+            return 0.0  # only attempts in flight stand in the way: a moment
+        return max(0.0, self.window - (now - self._all[over]))
 
     def retry_after(self, address: str) -> float | None:
-        """Seconds until `address` may try again, or None if it may try now."""
+        """Seconds until `address` may try again, or None if it may try now.
+
+        0.0 means "as soon as an attempt in flight settles" (`acquire` waits for that).
+        """
         now = self.monotonic()
         times = self._recent(address, now)
         used = (len(times) if times else 0) + self._pending.get(address, 0)
         if used >= self.limit:
             if times is None or len(times) < self.limit:
-                return 1.0  # its other attempts are still in flight
+                return 0.0  # its other attempts are still in flight
             return max(0.0, self.window - (now - times[-self.limit]))
-        if times is None and address not in self._pending:
-            return None  # no failure yet: the global budget does not hold it back
-        return self._global_wait(now)
+        return self._global_wait(now, first_try=times is None)
 
     def admit(self, address: str) -> float | None:
         """Take a slot for one attempt from `address` (None), or say how long to wait."""
         wait = self.retry_after(address)
         if wait is None:
             self._pending[address] = self._pending.get(address, 0) + 1
+            self._in_flight += 1
+        return wait
+
+    async def acquire(self, address: str, patience: float = PATIENCE_SECONDS) -> float | None:
+        """`admit`, waiting (up to `patience` seconds) while only attempts in flight hold it back.
+
+        None: the slot is taken. A number: seconds to tell the phone to wait (`Retry-After`).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        while (wait := self.admit(address)) == 0.0:
+            left = deadline - loop.time()
+            if left <= 0:
+                return 1.0
+            if self._settled is None:
+                self._settled = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._settled.wait(), left)
+            except TimeoutError:
+                return 1.0
         return wait
 
     def settle(self, address: str, *, failed: bool) -> None:
@@ -97,8 +130,12 @@ class FailureLimiter:
             self._pending[address] = left
         else:
             self._pending.pop(address, None)
+        self._in_flight = max(0, self._in_flight - 1)
         if failed:
             self.record(address)
+        if self._settled is not None:
+            self._settled.set()
+            self._settled = None
 
     def record(self, address: str) -> None:
         """Count one failed code from `address`."""
