@@ -8,7 +8,7 @@ from facilitator.reports.attendance import attendance_report
 from facilitator.reports.program import program_report
 from facilitator.store.database import Database
 from facilitator.store.models import Group
-from tests.programfixtures import MORNING, START, TODAY, make_program
+from tests.programfixtures import AFTERNOON, MORNING, START, TODAY, make_program
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -67,3 +67,45 @@ def test_the_group_report_of_the_same_data(database: Database) -> None:
     assert (dev.sessions, dev.present, dev.hours, dev.weeks_below_minimum) == (3, 3, 6.0, 1)
     cleo = rows["Cleo Ruiz"]
     assert (cleo.sessions, cleo.hours, cleo.weeks_below_minimum) == (5, 10.0, 2)
+
+
+def test_the_program_report_gives_each_scale_latest_and_mean_across_groups(
+    database: Database,
+) -> None:
+    from sqlmodel import select
+
+    from facilitator.store.models import Attendance, GroupSession, Participant
+
+    ids = make_program(database)
+    answers = {  # Ana's answers: (group, day) -> craving, mood
+        (MORNING, 2): (7, None),
+        (AFTERNOON, 2): (3, None),  # the same day, later: 19:00 UTC
+        (AFTERNOON, 4): (None, 6),
+        (MORNING, 9): (5, None),
+    }
+    with database.session() as db:
+        for gid in ids.values():
+            group = db.get(Group, gid)
+            assert group is not None
+            group.checkin_scales = "craving,mood"
+        rows = db.exec(
+            select(Attendance, GroupSession)
+            .join(GroupSession, Attendance.session_id == GroupSession.id)  # type: ignore[arg-type]
+            .join(Participant, Attendance.participant_id == Participant.id)  # type: ignore[arg-type]
+            .where(Participant.name == "Ana Ortiz")
+        ).all()
+        names = {gid: name for name, gid in ids.items()}
+        for row, session in rows:
+            key = (names[session.group_id], session.local_date.day)
+            if key in answers:
+                row.craving, row.mood = answers[key]
+        db.commit()
+        report = program_report(db, date_from=START, today=TODAY)
+    assert report.scales == ("craving", "mood")
+    people = {p.name: p for p in report.people}
+    ana = people["Ana Ortiz"]
+    assert (ana.scales["craving"].latest, ana.scales["craving"].mean) == (5, 5.0)
+    assert ana.scales["craving"].count == 3
+    assert ana.scale_text("craving") == "5 (5)" and ana.scale_text("mood") == "6 (6)"
+    assert people["Ben Park"].scales == {} and people["Ben Park"].scale_text("mood") == ""
+    assert "scales" not in ana.as_json()  # section 9's fields stay as they are

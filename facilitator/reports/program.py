@@ -29,6 +29,7 @@ from facilitator.reports.due import (
     monday,
 )
 from facilitator.session.cancel import cancelled_days
+from facilitator.session.scales import SCALES, ScaleSummary, scale_summaries, scales_of
 from facilitator.store.models import Group, Membership, Participant
 
 
@@ -57,6 +58,13 @@ class Person:
     group_hours: dict[str, float] = field(default_factory=dict)
     topics: dict[str, Coverage] = field(default_factory=dict)
     """Per group with a curriculum: the person's topics covered of it, and when completed."""
+    scales: dict[str, ScaleSummary] = field(default_factory=dict)
+    """Each check-in scale the person answered in range, across all groups: latest and mean."""
+
+    def scale_text(self, scale: str) -> str:
+        """`7 (5.5)`: the latest answer and the mean, or "" when never answered."""
+        found = self.scales.get(scale)
+        return f"{found.latest} ({found.mean:g})" if found else ""
 
     def groups_text(self) -> str:
         """`Afternoon Process 2/6, Morning Skills 5/10 on 2026-11-20`: groups and coverage."""
@@ -90,6 +98,8 @@ class ProgramReport:
     weekly_hours: float
     daily_hours: float
     people: list[Person]
+    scales: tuple[str, ...] = ()
+    """The check-in scales any of the groups asks (the table's extra columns), in order."""
 
     def as_json(self) -> dict[str, object]:
         """`report program --format json`."""
@@ -206,6 +216,12 @@ def program_report(
     topics = {
         gid: group_coverage(db, groups[gid], pids, curricula) for gid, pids in members.items()
     }
+    asked = tuple(s for s in SCALES if any(s in scales_of(g) for g in groups.values()))
+    scales = (
+        scale_summaries(db, participant_id=participant_id, date_from=start, date_to=end)
+        if asked
+        else {}
+    )
     mondays: dict[dt.date, dt.date] = {}
     result = []
     for pid, who in people.items():
@@ -256,6 +272,7 @@ def program_report(
                     for gid in {span.group_id for span in who.spans}
                     if pid in topics[gid]
                 },
+                scales=scales.get(pid, {}),
             )
         )
-    return ProgramReport(start, end, weekly_hours, daily_hours, result)
+    return ProgramReport(start, end, weekly_hours, daily_hours, result, asked)

@@ -247,14 +247,20 @@ class ScaleSummary:
 def scale_summaries(
     db: Session,
     *,
-    group_id: int,
+    group_id: int | None = None,
+    participant_id: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> dict[int, dict[str, ScaleSummary]]:
-    """Per member of the group's sessions in the range: each answered scale's latest and mean
-    (rounded to 0.1). Members with no answer are left out; void sessions never count."""
+    """Per member: each answered scale's latest and mean (rounded to 0.1) over the range, in one
+    group's sessions or (no `group_id`) across every group, in the order the sessions started.
+    Members with no answer are left out; void sessions never count."""
     series: dict[int, dict[str, list[int]]] = {}
-    query = _answered(date_from, date_to).where(GroupSession.group_id == group_id)
+    query = _answered(date_from, date_to)
+    if group_id is not None:
+        query = query.where(GroupSession.group_id == group_id)
+    if participant_id is not None:
+        query = query.where(Attendance.participant_id == participant_id)
     for row, _session in db.exec(query):
         for scale, value in answers_of(row).items():
             series.setdefault(row.participant_id, {}).setdefault(scale, []).append(value)
