@@ -64,6 +64,21 @@ def within(periods: Iterable[Period], days: Iterable[dt.date]) -> set[dt.date]:
     return found
 
 
+class ScheduledWeeks:
+    """A group's scheduled days, sorted, with the Monday of each: the weeks within a period
+    without walking its days."""
+
+    def __init__(self, days: Iterable[dt.date]) -> None:
+        self.days = sorted(days)
+        self.mondays = [monday(d) for d in self.days]
+
+    def weeks_within(self, period: Period) -> set[dt.date]:
+        """The Mondays of the weeks with a scheduled day inside `period`."""
+        lo = bisect_left(self.days, period.joined)
+        hi = len(self.days) if period.left is None else bisect_right(self.days, period.left)
+        return set(self.mondays[lo:hi])
+
+
 def counted_weeks(
     periods: Iterable[Period],
     date_from: dt.date,
@@ -71,14 +86,17 @@ def counted_weeks(
     *,
     today: dt.date,
     to_chosen: bool,
-    active_days: set[dt.date],
+    active_days: Iterable[dt.date] = (),
+    active_weeks: set[dt.date] | None = None,
 ) -> list[dt.date]:
     """The Mondays of the weeks that count against a person's weekly minimum, oldest first.
 
-    `active_days` are the days on which the person had a session scheduled or held. Weeks run
-    from each period's joining week to its last day, within the range.
+    A week counts if the person had a session scheduled or held in it: `active_days` are those
+    days, or `active_weeks` their Mondays. Weeks run from each period's joining week to its last
+    day, within the range.
     """
-    active_weeks = {monday(d) for d in active_days}
+    if active_weeks is None:
+        active_weeks = {monday(d) for d in active_days}
     counted: set[dt.date] = set()
     for period in periods:
         last = min(date_to, period.left or date_to)

@@ -1,32 +1,37 @@
 """The program report: one person across all their groups (CONTRACT section 9).
 
 IOP minimums are a person's: service minutes are summed over every group's sessions on the same
-local day (each session's day in its own group's zone) and over each ISO week. One query gives the
-per-person, per-group, per-day minutes of every session a person was due at; Python buckets those
-small rows into days and weeks and applies the fair-week rule of `reports.calendar`.
+local day (each session's day in its own group's zone) and over each ISO week. One query sums
+the minutes of every session a person was due at by person, group and day, and from those rows
+gives back only each person's weeks (minutes, days attended, days below the daily minimum) and
+groups (minutes); Python applies the fair-week rule of `reports.calendar` to those few rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import machine_timezone, today_in
 from facilitator.reports.attendance import default_range
-from facilitator.reports.calendar import counted_weeks, iso_week, scheduled_days, within
+from facilitator.reports.calendar import ScheduledWeeks, counted_weeks, iso_week, scheduled_days
 from facilitator.reports.cycle import Coverage, group_coverage
 from facilitator.reports.due import (
     ATTENDED,
+    TOLERANCE_MINUTES,
     as_date,
     below,
     due_sessions,
     member_between,
-    monday,
 )
 from facilitator.session.cancel import cancelled_days
 from facilitator.session.scales import SCALES, ScaleSummary, scale_summaries, scales_of
@@ -112,20 +117,85 @@ class ProgramReport:
         }
 
 
-def _day_rows(
-    db: Session, date_from: dt.date, date_to: dt.date, participant_id: int | None
-) -> sa.CursorResult[tuple[int, int, dt.date, float, int]]:
-    """(participant, group, local day, service minutes, attended) for every ended session in
-    range that a member was due at, in any group: plain Core rows, no ORM."""
+EPOCH_MONDAY = dt.date(1970, 1, 5)
+"""Week numbers count from this Monday: week n starts `n` weeks after it."""
+
+
+class _WeekNumber(FunctionElement[int]):
+    """A date column's ISO week as a whole number of weeks since `EPOCH_MONDAY` (plain
+    arithmetic in the database: cheaper than building a date for every row)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "week_number"
+
+
+@compiles(_WeekNumber, "sqlite")
+def _week_number_sqlite(element: _WeekNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST((julianday({day}) - julianday('{EPOCH_MONDAY}')) / 7 AS INTEGER)"
+
+
+@compiles(_WeekNumber)
+def _week_number_other(element: _WeekNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(next(iter(element.clauses)), **kw)
+    return f"(({day} - DATE '{EPOCH_MONDAY}') / 7)"
+
+
+def _weeks(
+    db: Session, date_from: dt.date, date_to: dt.date, participant_id: int | None, daily: float
+) -> Iterator[tuple[int, dt.date, float | None, int, int]]:
+    """(person, week number, minutes, days attended, days attended below the daily minimum of
+    `daily` hours) for each ISO week a person was due at a session in: days summed over every
+    group first, then weeks, all in the database (Core rows)."""
     due = due_sessions(None, date_from, date_to, participant_id)
+    days = (
+        select(
+            due.c.participant_id.label("pid"),
+            due.c.local_date.label("day"),
+            sa.func.sum(due.c.minutes).label("minutes"),
+            sa.func.max(sa.case((due.c.status.in_(ATTENDED), 1), else_=0)).label("attended"),
+        )
+        .group_by(due.c.participant_id, due.c.local_date)
+        .subquery("days")
+    )
+    short = sa.and_(days.c.attended == 1, days.c.minutes < daily * 60.0 - TOLERANCE_MINUTES)
+    week = _WeekNumber(days.c.day)
     query = select(
-        due.c.participant_id,
-        due.c.group_id,
-        due.c.local_date,
-        sa.func.sum(due.c.minutes),
-        sa.func.max(sa.case((due.c.status.in_(ATTENDED), 1), else_=0)),
-    ).group_by(due.c.participant_id, due.c.group_id, due.c.local_date)
-    return db.connection().execute(query)
+        days.c.pid,
+        week,
+        sa.func.sum(days.c.minutes),
+        sa.func.sum(days.c.attended),
+        sa.func.sum(sa.case((short, 1), else_=0)),
+    ).group_by(days.c.pid, week)
+    yield from db.connection().execute(query)
+
+
+def _group_minutes(
+    db: Session, date_from: dt.date, date_to: dt.date, people: list[int]
+) -> Iterator[tuple[int, int, float | None]]:
+    """(person, group, minutes) for the people given (those in more than one group)."""
+    if not people:
+        return
+    due = due_sessions(None, date_from, date_to)
+    query = (
+        select(due.c.participant_id, due.c.group_id, sa.func.sum(due.c.minutes))
+        .where(due.c.participant_id.in_(people))
+        .group_by(due.c.participant_id, due.c.group_id)
+    )
+    yield from db.connection().execute(query)
+
+
+def _group_hours(
+    who: _Who,
+    groups: dict[int, Group],
+    minutes: dict[int, float] | None,
+    weeks: dict[dt.date, float],
+) -> dict[str, float]:
+    """Each group's part of a person's hours (in one group: all of them)."""
+    if minutes is None:
+        minutes = {span.group_id: sum(weeks.values()) for span in who.spans[:1]} if weeks else {}
+    return {groups[gid].name: round(value / 60.0, 2) for gid, value in minutes.items()}
 
 
 class _Span(NamedTuple):
@@ -194,18 +264,26 @@ def program_report(
     groups = {g.id: g for g in db.exec(select(Group).where(col(Group.id).in_(group_ids))).all()}
     cancelled = cancelled_days(db, group_ids, start, end)
     scheduled = {
-        gid: sorted(scheduled_days(g, start, end, cancelled[gid])) for gid, g in groups.items()
+        gid: ScheduledWeeks(scheduled_days(g, start, end, cancelled[gid]))
+        for gid, g in groups.items()
     }
-    minutes: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
-    attended: dict[int, set[dt.date]] = defaultdict(set)
-    by_group: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for pid, gid, day, total, was_there in _day_rows(db, start, end, participant_id):
-        day = as_date(day)
-        value = float(total or 0.0)
-        minutes[pid][day] += value
-        by_group[pid][gid] += value
-        if was_there:
-            attended[pid].add(day)
+    week_minutes: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    days_attended: dict[int, int] = defaultdict(int)
+    days_below: dict[int, int] = defaultdict(int)
+    mondays: dict[int, dt.date] = {}
+    for pid, number, minutes, attended, short in _weeks(
+        db, start, end, participant_id, daily_hours
+    ):
+        week = mondays.get(number)
+        if week is None:
+            week = mondays[number] = EPOCH_MONDAY + dt.timedelta(weeks=number)
+        week_minutes[pid][week] = float(minutes or 0.0)
+        days_attended[pid] += int(attended or 0)
+        days_below[pid] += int(short or 0)
+    several = [pid for pid, who in people.items() if len({s.group_id for s in who.spans}) > 1]
+    by_group: dict[int, dict[int, float]] = defaultdict(dict)
+    for pid, gid, minutes in _group_minutes(db, start, end, several):
+        by_group[pid][gid] = float(minutes or 0.0)
     members: dict[int, list[int]] = defaultdict(list)
     for pid, who in people.items():
         for gid in {span.group_id for span in who.spans}:
@@ -222,51 +300,40 @@ def program_report(
         if asked
         else {}
     )
-    mondays: dict[dt.date, dt.date] = {}
+    week_names: dict[dt.date, str] = {}
     result = []
     for pid, who in people.items():
-        days = minutes[pid]
-        active = set(days)
+        per_week = week_minutes[pid]
+        active = set(per_week)
         for span in who.spans:
-            active |= within([span], scheduled[span.group_id])
-        per_week: dict[dt.date, float] = defaultdict(float)
-        for day, value in days.items():
-            week = mondays.get(day)
-            if week is None:
-                week = mondays[day] = monday(day)
-            per_week[week] += value
+            active |= scheduled[span.group_id].weeks_within(span)
         counted = counted_weeks(
             who.spans,
             start,
             end,
             today=today,
             to_chosen=date_to is not None,
-            active_days=active,
+            active_weeks=active,
         )
-        week_rows = [
-            Week(
-                iso_week(w),
-                round(per_week.get(w, 0.0) / 60.0, 2),
-                below(per_week.get(w, 0.0), weekly_hours),
-            )
-            for w in counted
-        ]
+        week_rows = []
+        for w in counted:
+            value = per_week.get(w, 0.0)
+            name = week_names.get(w)
+            if name is None:
+                name = week_names[w] = iso_week(w)
+            week_rows.append(Week(name, round(value / 60.0, 2), below(value, weekly_hours)))
         result.append(
             Person(
                 name=who.name,
                 external_id=who.external_id,
                 groups=sorted({groups[span.group_id].name for span in who.spans}),
-                hours=round(sum(days.values()) / 60.0, 2),
-                days_attended=len(attended[pid]),
-                days_below_daily_minimum=sum(
-                    1 for d in attended[pid] if below(days[d], daily_hours)
-                ),
+                hours=round(sum(per_week.values()) / 60.0, 2),
+                days_attended=days_attended[pid],
+                days_below_daily_minimum=days_below[pid],
                 weeks=week_rows,
                 weeks_below_minimum=sum(1 for w in week_rows if w.below),
                 participant_id=pid,
-                group_hours={
-                    groups[gid].name: round(value / 60.0, 2) for gid, value in by_group[pid].items()
-                },
+                group_hours=_group_hours(who, groups, by_group.get(pid), per_week),
                 topics={
                     groups[gid].name: topics[gid][pid]
                     for gid in {span.group_id for span in who.spans}
