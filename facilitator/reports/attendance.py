@@ -9,6 +9,7 @@ range, so the columns add up: `sessions == present + late + excused + absent + l
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,16 +19,15 @@ from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import machine_timezone, today_in
 from facilitator.errors import UserError
-from facilitator.reports.calendar import counted_weeks, scheduled_days, within
+from facilitator.reports.calendar import ScheduledWeeks, counted_weeks, scheduled_days
 from facilitator.reports.due import (
     ATTENDED,
     as_date,
     below,
-    daily,
     due_sessions,
     member_between,
-    week_minutes,
 )
+from facilitator.reports.weeks import PersonWeek, person_weeks
 from facilitator.session.cancel import cancelled_days
 from facilitator.store.models import Group, GroupSession, Membership, Participant, Status
 
@@ -204,26 +204,27 @@ def attendance_report(
     today = today or today_in(group.timezone)
     start, end = default_range(db, group, date_from, date_to, today=today)
     totals = _totals(db, group.id, start, end)
-    per_day = daily(db, group.id, start, end)
+    member_weeks: dict[int, dict[dt.date, PersonWeek]] = defaultdict(dict)
+    for week in person_weeks(db, start, end, daily_hours=group.daily_hours, group_id=group.id):
+        member_weeks[week.participant_id][week.monday] = week
     cancelled = cancelled_days(db, [group.id], start, end)[group.id]
-    scheduled = sorted(scheduled_days(group, start, end, cancelled))
+    scheduled = ScheduledWeeks(scheduled_days(group, start, end, cancelled))
     participants: list[ParticipantAttendance] = []
     ids: list[int] = []
     for participant, spans in _memberships(db, group.id, start, end):
         assert participant.id is not None
         total = totals.get(participant.id) or _Totals.none()
-        days = per_day.get(participant.id, {})
-        days_below = sum(
-            1 for d in days.values() if d.attended and below(d.minutes, group.daily_hours)
+        held = member_weeks.get(participant.id, {})
+        active = set(held)
+        for span in spans:
+            active |= scheduled.weeks_within(span)
+        counted = counted_weeks(
+            spans, start, end, today=today, to_chosen=date_to is not None, active_weeks=active
         )
-        active = set(days) | within(spans, scheduled)
-        per_week = week_minutes(days)
         weeks_below = sum(
             1
-            for monday in counted_weeks(
-                spans, start, end, today=today, to_chosen=date_to is not None, active_days=active
-            )
-            if below(per_week.get(monday, 0.0), group.weekly_hours)
+            for monday in counted
+            if below(held[monday].minutes if monday in held else 0.0, group.weekly_hours)
         )
         latest = spans[-1]
         participants.append(
@@ -232,7 +233,7 @@ def attendance_report(
                 external_id=participant.external_id,
                 **total.counts,
                 hours=round(total.minutes / 60.0, 2),
-                days_below_daily_minimum=days_below,
+                days_below_daily_minimum=sum(w.days_below for w in held.values()),
                 weeks_below_minimum=weeks_below,
                 consecutive_absences=total.streak,
                 joined=latest.joined,

@@ -13,12 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import machine_timezone, today_in
@@ -26,13 +23,12 @@ from facilitator.reports.attendance import default_range
 from facilitator.reports.calendar import ScheduledWeeks, counted_weeks, iso_week, scheduled_days
 from facilitator.reports.cycle import Coverage, group_coverage
 from facilitator.reports.due import (
-    ATTENDED,
-    TOLERANCE_MINUTES,
     as_date,
     below,
     due_sessions,
     member_between,
 )
+from facilitator.reports.weeks import person_weeks
 from facilitator.session.cancel import cancelled_days
 from facilitator.session.scales import SCALES, ScaleSummary, scale_summaries, scales_of
 from facilitator.store.models import Group, Membership, Participant
@@ -115,60 +111,6 @@ class ProgramReport:
             "daily_hours": self.daily_hours,
             "people": [p.as_json() for p in self.people],
         }
-
-
-EPOCH_MONDAY = dt.date(1970, 1, 5)
-"""Week numbers count from this Monday: week n starts `n` weeks after it."""
-
-
-class _WeekNumber(FunctionElement[int]):
-    """A date column's ISO week as a whole number of weeks since `EPOCH_MONDAY` (plain
-    arithmetic in the database: cheaper than building a date for every row)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "week_number"
-
-
-@compiles(_WeekNumber, "sqlite")
-def _week_number_sqlite(element: _WeekNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(next(iter(element.clauses)), **kw)
-    return f"CAST((julianday({day}) - julianday('{EPOCH_MONDAY}')) / 7 AS INTEGER)"
-
-
-@compiles(_WeekNumber)
-def _week_number_other(element: _WeekNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(next(iter(element.clauses)), **kw)
-    return f"(({day} - DATE '{EPOCH_MONDAY}') / 7)"
-
-
-def _weeks(
-    db: Session, date_from: dt.date, date_to: dt.date, participant_id: int | None, daily: float
-) -> Iterator[tuple[int, dt.date, float | None, int, int]]:
-    """(person, week number, minutes, days attended, days attended below the daily minimum of
-    `daily` hours) for each ISO week a person was due at a session in: days summed over every
-    group first, then weeks, all in the database (Core rows)."""
-    due = due_sessions(None, date_from, date_to, participant_id)
-    days = (
-        select(
-            due.c.participant_id.label("pid"),
-            due.c.local_date.label("day"),
-            sa.func.sum(due.c.minutes).label("minutes"),
-            sa.func.max(sa.case((due.c.status.in_(ATTENDED), 1), else_=0)).label("attended"),
-        )
-        .group_by(due.c.participant_id, due.c.local_date)
-        .subquery("days")
-    )
-    short = sa.and_(days.c.attended == 1, days.c.minutes < daily * 60.0 - TOLERANCE_MINUTES)
-    week = _WeekNumber(days.c.day)
-    query = select(
-        days.c.pid,
-        week,
-        sa.func.sum(days.c.minutes),
-        sa.func.sum(days.c.attended),
-        sa.func.sum(sa.case((short, 1), else_=0)),
-    ).group_by(days.c.pid, week)
-    yield from db.connection().execute(query)
 
 
 def _group_minutes(
@@ -270,16 +212,13 @@ def program_report(
     week_minutes: dict[int, dict[dt.date, float]] = defaultdict(dict)
     days_attended: dict[int, int] = defaultdict(int)
     days_below: dict[int, int] = defaultdict(int)
-    mondays: dict[int, dt.date] = {}
-    for pid, number, minutes, attended, short in _weeks(
-        db, start, end, participant_id, daily_hours
+    for week in person_weeks(
+        db, start, end, daily_hours=daily_hours, participant_id=participant_id
     ):
-        week = mondays.get(number)
-        if week is None:
-            week = mondays[number] = EPOCH_MONDAY + dt.timedelta(weeks=number)
-        week_minutes[pid][week] = float(minutes or 0.0)
-        days_attended[pid] += int(attended or 0)
-        days_below[pid] += int(short or 0)
+        pid = week.participant_id
+        week_minutes[pid][week.monday] = week.minutes
+        days_attended[pid] += week.days_attended
+        days_below[pid] += week.days_below
     several = [pid for pid, who in people.items() if len({s.group_id for s in who.spans}) > 1]
     by_group: dict[int, dict[int, float]] = defaultdict(dict)
     for pid, gid, minutes in _group_minutes(db, start, end, several):
