@@ -526,6 +526,29 @@ def test_export_streams_in_batches_with_bounded_queries(database: Database) -> N
     assert out.queries_at_write[-1] == len(statements)
 
 
+def test_html_reads_the_same_pages_as_the_json(database: Database) -> None:
+    """The printable log is read like the JSON: a page of sessions and one query per child
+    table, never one per session."""
+    _bulk_sessions(database, 120)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        out = io.StringIO()
+        with database.session() as db:
+            exported = export_sessions(db, out, fmt="html", batch_size=50)
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
+    assert exported == 120
+    assert parse_html(out.getvalue()).all_text.count("Note 119") == 1
+    # Pages of 50, 50 and 20: each its sessions' query and one per child table.
+    assert len(statements) == 3 * 6, len(statements)
+
+
 def test_iter_sessions_yields_pages_lazily(database: Database) -> None:
     _bulk_sessions(database, 25)
     with database.session() as db:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from facilitator.store.conditions import in_dates
 from facilitator.store.models import Attendance, GroupSession, Membership, SessionState, Status
 
 ATTENDED: tuple[str, ...] = tuple(s.value for s in Status if s.attended)
@@ -75,10 +76,7 @@ def due_sessions(
     )
     if group_id is not None:
         query = query.where(Membership.group_id == group_id)
-    if date_from is not None:
-        query = query.where(GroupSession.local_date >= date_from)
-    if date_to is not None:
-        query = query.where(GroupSession.local_date <= date_to)
+    query = query.where(*in_dates(GroupSession.local_date, date_from, date_to))
     if participant_id is not None:
         query = query.where(Membership.participant_id == participant_id)
     return query.cte("due")

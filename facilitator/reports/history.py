@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitator.reports.member import HistoryRow
+from facilitator.store.conditions import in_dates
 from facilitator.store.models import Attendance, Group, GroupSession, Status
 
 
@@ -58,10 +59,7 @@ def list_sessions(
     )
     if group_id is not None:
         query = query.where(GroupSession.group_id == group_id)
-    if date_from is not None:
-        query = query.where(GroupSession.local_date >= date_from)
-    if date_to is not None:
-        query = query.where(GroupSession.local_date <= date_to)
+    query = query.where(*in_dates(GroupSession.local_date, date_from, date_to))
     if text.strip():
         like = f"%{text.strip().lower()}%"
         query = query.where(

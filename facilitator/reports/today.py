@@ -11,28 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from facilitator.common.timeutil import local, utcnow, zone
 from facilitator.program.schedule import blocks_on
-from facilitator.store.models import Cancellation, Group, GroupSession, SessionState
+from facilitator.store.models import Cancellation, Group, GroupSession, SessionState, Worded
 
 
-class MeetingState(StrEnum):
-    """What became of one scheduled meeting."""
+class MeetingState(Worded):
+    """What became of one scheduled meeting (`word`: `not recorded`)."""
 
     UPCOMING = "upcoming"
     LIVE = "live"
     HELD = "held"
     CANCELLED = "cancelled"
     NOT_RECORDED = "not_recorded"
-
-    @property
-    def word(self) -> str:
-        """As a person reads it: `not recorded`."""
-        return self.value.replace("_", " ")
 
 
 @dataclass(frozen=True)

@@ -205,12 +205,13 @@ def set_status(
         row.checked_in_at = None
         row.checked_out_at = None
         row.method = None
-    elif status is Status.PRESENT:
-        # Marked present by hand: there from the start unless a real check-in time says later.
+    elif status in (Status.PRESENT, Status.LEFT_EARLY):
+        # Marked by hand: there from the start unless a real check-in time says later; one who
+        # left early left now.
         if row.checked_in_at is None:
             row.checked_in_at = min(now, session.started_at)
             row.method = Method.MANUAL.value
-        row.checked_out_at = None
+        row.checked_out_at = now if status is Status.LEFT_EARLY else None
     elif status is Status.LATE:
         if (
             row.checked_in_at is None
@@ -222,11 +223,6 @@ def set_status(
             row.checked_in_at = now if session.ended_at is None else min(now, late)
             row.method = row.method or Method.MANUAL.value
         row.checked_out_at = None
-    elif status is Status.LEFT_EARLY:
-        if row.checked_in_at is None:
-            row.checked_in_at = min(now, session.started_at)
-            row.method = Method.MANUAL.value
-        row.checked_out_at = now
     row.status = status
     _after_change(db, session, row)
     audit(

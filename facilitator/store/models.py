@@ -74,7 +74,16 @@ class EnumText(TypeDecorator[E]):
         return None if value is None else self.enum_type(value)
 
 
-class Status(enum.StrEnum):
+class Worded(enum.StrEnum):
+    """A string enum whose values read as words once `_` is a space."""
+
+    @property
+    def word(self) -> str:
+        """How the value reads on screen (`left early`)."""
+        return self.value.replace("_", " ")
+
+
+class Status(Worded):
     """A member's attendance status in one session."""
 
     PRESENT = "present"
@@ -82,11 +91,6 @@ class Status(enum.StrEnum):
     EXCUSED = "excused"
     ABSENT = "absent"
     LEFT_EARLY = "left_early"
-
-    @property
-    def word(self) -> str:
-        """How the status reads on screen (`left early`)."""
-        return self.value.replace("_", " ")
 
     @property
     def attended(self) -> bool:

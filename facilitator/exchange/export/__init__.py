@@ -1,10 +1,11 @@
 """Session log export (CONTRACT 7): JSON, CSV and HTML, streamed batch by batch.
 
 Five years of a busy clinic never sit in memory at once, and every session is written to the
-output stream as soon as it is built. The CSV and JSON read plain Core rows of only the columns
-they write (`rows`): the CSV from one query streamed from the cursor, the JSON in keyset pages of
-`batch_size` ordered by (started_at, id) with each page's agenda, breaks, attendance, notes and
-addenda in one IN-query per table. The HTML and the history screen read ORM objects (`loading`).
+output stream as soon as it is built. Every format reads plain Core rows of only the columns it
+writes (`rows`): the CSV from one query streamed from the cursor, the JSON and the HTML in keyset
+pages of `batch_size` ordered by (started_at, id) with each page's agenda, breaks, attendance,
+notes and addenda in one IN-query per table. The history screen reads one session's records
+(ORM objects, `loading`), since it corrects them.
 
 Choices (the contract leaves them open):
 
@@ -26,9 +27,9 @@ Choices (the contract leaves them open):
 - Attendance carries `modality` and the answered check-in `scales` (JSON `{"craving": 7}`,
   `{}` when none; CSV columns `modality`, `craving`, `mood`, empty when not answered).
 
-Modules: `loading` (filtered sessions, in pages, as ORM objects), `rows` (the same as Core rows),
-`json_csv` and `html` (the formats; the HTML
-from `templates/`), `run` (`export_sessions`, the whole export). The file itself is written with
+Modules: `rows` (the filter and the matching sessions as Core rows), `loading` (one session's
+records for the history screen), `json_csv` and `html` (the formats; the HTML from
+`templates/`), `run` (`export_sessions`, the whole export). The file itself is written with
 `facilitator.common.files.atomic_output`. Plain Python: no Textual, no Typer.
 """
 
@@ -43,13 +44,13 @@ from facilitator.exchange.export.json_csv import (
     write_csv,
     write_json,
 )
-from facilitator.exchange.export.loading import (
+from facilitator.exchange.export.loading import load_session_log
+from facilitator.exchange.export.rows import (
     BATCH_SIZE,
     ExportFilter,
     SessionLog,
     count_sessions,
     iter_sessions,
-    load_session_log,
 )
 from facilitator.exchange.export.run import FORMATS, export_sessions
 

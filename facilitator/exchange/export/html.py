@@ -8,13 +8,13 @@ written as they come, so a long range never sits in memory as one page.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
 
 from facilitator.common.templates import environment
 from facilitator.common.timeutil import as_utc, zone
 from facilitator.exchange.export.json_csv import minutes_text
-from facilitator.exchange.export.loading import ExportFilter, SessionLog
+from facilitator.exchange.export.rows import ExportFilter, SessionLog
 from facilitator.store.models import NOTE_FORMATS, Method, Note, Status
 
 TITLE = "Session log"
@@ -89,19 +89,17 @@ def _note_headings(note: Note) -> list[str]:
     return headings + [h for h in (note.fields or {}) if h not in headings]
 
 
+def _by_name(*functions: Callable[..., Any]) -> dict[str, Callable[..., Any]]:
+    """Functions under the names the templates call them by (`_when` is `when`)."""
+    return {function.__name__.lstrip("_"): function for function in functions}
+
+
 _ENV = environment("facilitator.exchange.export")
 """The session log's templates, loaded once; autoescaping is on, None prints as nothing."""
 _ENV.filters.update(
-    when=_when,
-    clock=_clock,
-    status_word=_status_word,
-    method_word=_method_word,
-    modality_word=_modality_word,
-    minutes_text=minutes_text,
+    _by_name(_when, _clock, _status_word, _method_word, _modality_word, minutes_text)
 )
-_ENV.globals.update(
-    minutes_between=_minutes_between, note_headings=_note_headings, attended=_attended
-)
+_ENV.globals.update(_by_name(_minutes_between, _note_headings, _attended))
 
 
 def session_html(log: SessionLog) -> str:

@@ -6,15 +6,12 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from facilitator.common.text import safe_cell
 from facilitator.common.timeutil import UTC, zone
-from facilitator.exchange.export.loading import SessionLog
+from facilitator.exchange.export.rows import SessionLog
 from facilitator.session.scales import answers_of
-
-if TYPE_CHECKING:
-    from facilitator.exchange.export.rows import RowLog
 
 CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
     "session_id",
@@ -78,7 +75,7 @@ def local_iso(tz: str) -> Callable[[dt.datetime | None], str | None]:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def session_record(log: SessionLog | RowLog) -> dict[str, Any]:
+def session_record(log: SessionLog) -> dict[str, Any]:
     """One session in the JSON export shape (CONTRACT 7)."""
     show = local_iso(log.timezone)
     s = log.session
@@ -146,7 +143,7 @@ def session_record(log: SessionLog | RowLog) -> dict[str, Any]:
     }
 
 
-def write_json(logs: Iterable[SessionLog | RowLog], out: TextIO) -> int:
+def write_json(logs: Iterable[SessionLog], out: TextIO) -> int:
     """A JSON list of sessions, one per line, each written as soon as it is built."""
     count = 0
     for log in logs:
@@ -171,7 +168,7 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def csv_rows(log: SessionLog | RowLog, *, include_codes: bool = False) -> Iterator[list[str]]:
+def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[str]]:
     """The CSV rows of one session: one per attendance record (codes only if asked)."""
     show = local_iso(log.timezone)
     s = log.session
@@ -205,7 +202,7 @@ def csv_rows(log: SessionLog | RowLog, *, include_codes: bool = False) -> Iterat
 
 
 def write_csv(
-    logs: Iterable[SessionLog | RowLog],
+    logs: Iterable[SessionLog],
     out: TextIO,
     *,
     bom: bool = False,

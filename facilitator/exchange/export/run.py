@@ -11,8 +11,13 @@ from sqlmodel import Session
 from facilitator.errors import UserError
 from facilitator.exchange.export.html import write_html
 from facilitator.exchange.export.json_csv import write_csv, write_json
-from facilitator.exchange.export.loading import BATCH_SIZE, ExportFilter, SessionLog, iter_sessions
-from facilitator.exchange.export.rows import RowLog, csv_logs, json_logs
+from facilitator.exchange.export.rows import (
+    BATCH_SIZE,
+    ExportFilter,
+    SessionLog,
+    csv_logs,
+    iter_sessions,
+)
 from facilitator.store.audit import audit
 
 FORMATS: tuple[str, ...] = ("csv", "json", "html")
@@ -50,13 +55,8 @@ def export_sessions(
         raise UserError(
             "--include-codes applies to --format csv only (json always has codes, html never)"
         )
-    logs: Iterator[SessionLog] | Iterator[RowLog]
-    if fmt == "json":
-        logs = json_logs(db, filt, batch_size=batch_size)
-    elif fmt == "csv":
-        logs = csv_logs(db, filt)
-    else:
-        logs = iter_sessions(db, filt, batch_size=batch_size)
+    # The CSV streams one joined query; the JSON and the HTML read keyset pages.
+    logs = csv_logs(db, filt) if fmt == "csv" else iter_sessions(db, filt, batch_size=batch_size)
     if progress is not None:
         logs = _counted(logs, progress)
     if fmt == "json":
@@ -64,7 +64,7 @@ def export_sessions(
     elif fmt == "csv":
         count = write_csv(logs, out, bom=bom, include_codes=include_codes)
     else:
-        count = write_html(logs, out, filt)  # type: ignore[arg-type]
+        count = write_html(logs, out, filt)
     audit(
         db,
         "export",
@@ -82,9 +82,7 @@ def export_sessions(
     return count
 
 
-def _counted(
-    logs: Iterator[SessionLog] | Iterator[RowLog], progress: Callable[[int], None]
-) -> Iterator[SessionLog | RowLog]:
+def _counted(logs: Iterator[SessionLog], progress: Callable[[int], None]) -> Iterator[SessionLog]:
     """The same sessions, calling `progress` with the count after each one."""
     for done, log in enumerate(logs, 1):
         yield log
