@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import datetime as dt
 import json
 import math
@@ -20,9 +21,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -190,6 +194,64 @@ def timed_run(
         )
 
 
+def sqlite_floor_command(path: Path, sql: str) -> tuple[list[str], str]:
+    """The command that runs a floor's `sql` on the file, and its name: the `sqlite3` shell, or
+    Python's sqlite3 module when there is no shell."""
+    shell = shutil.which("sqlite3")
+    if shell:
+        return [shell, "-readonly", str(path), sql], "sqlite3 shell"
+    code = "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);c.execute(sys.argv[2]).fetchall()"
+    return [PYTHON, "-c", code, str(path), sql], "python -c sqlite3 (no sqlite3 shell found)"
+
+
+def timed_against_floor(
+    app_cmd: Sequence[str],
+    floor_cmd: Sequence[str],
+    runs: int,
+    what: str,
+    each: Callable[[int, float, float], None] | None = None,
+) -> tuple[list[float], list[float], list[float]]:
+    """The floor's command then the app's, `runs` + 1 times, the first not counted (it warms the
+    disk cache): (app seconds, floor seconds, app peak RSS in MB). `each(run, app, floor)` after
+    each counted run. A command that fails ends the benchmark, saying which (`what`: the app's)."""
+    app: list[float] = []
+    floor: list[float] = []
+    rss: list[float] = []
+    for run in range(runs + 1):
+        f_time, _, _, err, status = timed_run(floor_cmd)
+        if status != 0:
+            raise SystemExit(f"floor query failed: {err}")
+        a_time, a_rss, _, err, status = timed_run(app_cmd)
+        if status != 0:
+            raise SystemExit(f"{what} failed: {err}")
+        if run:
+            app.append(a_time)
+            floor.append(f_time)
+            rss.append(a_rss)
+            if each is not None:
+                each(run, a_time, f_time)
+    return app, floor, rss
+
+
+def profiled(work: Callable[[], T]) -> tuple[T, float, cProfile.Profile]:
+    """`work()` under cProfile: (what it returned, the seconds it took, the profiler)."""
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    try:
+        result = work()
+    finally:
+        profiler.disable()
+    return result, time.perf_counter() - began, profiler
+
+
+def print_top(profiler: cProfile.Profile, count: int) -> None:
+    """The `count` functions with the most time of their own."""
+    import pstats
+
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(count)
+
+
 # -- results ---------------------------------------------------------------------------------------
 
 
@@ -247,6 +309,29 @@ def table(results: Iterable[Result]) -> str:
             f"{r.target} | {r.runs} | {r.verdict} |"
         )
     return "\n".join(lines)
+
+
+def cli_result(
+    name: str,
+    app: list[float],
+    floor: list[float],
+    rss: list[float],
+    floor_name: str,
+    ratio: float,
+) -> Result:
+    """A command line's median against its floor's, with its target ratio and peak RSS."""
+    value, base = median(app), median(floor)
+    return Result(
+        name=name,
+        value=value,
+        unit="s",
+        floor=base,
+        target=f"≤ {ratio:g}× floor",
+        passed=value <= ratio * base,
+        runs=len(app),
+        detail=f"floor: {floor_name}; report peak RSS {median(rss):.0f} MB",
+        samples=app,
+    )
 
 
 def emit(results: list[Result], args: argparse.Namespace) -> int:

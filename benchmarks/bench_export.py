@@ -28,6 +28,8 @@ from _common import (
     median,
     parser,
     print_machine,
+    print_top,
+    profiled,
     timed_run,
     url_of,
 )
@@ -116,9 +118,7 @@ def records_in(path: Path, fmt: str) -> int:
 
 def profile(path: Path, group: str) -> None:
     """One group's export in-process under cProfile: loading vs writing, and the top functions."""
-    import cProfile
     import io
-    import pstats
     import time
 
     from facilitator.exchange.export import ExportFilter, export_sessions, loading
@@ -135,14 +135,11 @@ def profile(path: Path, group: str) -> None:
             loaded[0] += time.perf_counter() - began
 
         loading._load_children = timed_children  # type: ignore[assignment]
-        profiler = cProfile.Profile()
         with database.session() as db:
             out = io.StringIO()
-            began = time.perf_counter()
-            profiler.enable()
-            count = export_sessions(db, out, fmt=fmt, filt=ExportFilter(group=group))
-            profiler.disable()
-            total = time.perf_counter() - began
+            count, total, profiler = profiled(
+                lambda: export_sessions(db, out, fmt=fmt, filt=ExportFilter(group=group))  # noqa: B023
+            )
             db.rollback()  # keep the audit event out of the working copy
         loading._load_children = original  # type: ignore[assignment]
         print(
@@ -150,7 +147,7 @@ def profile(path: Path, group: str) -> None:
             f"under cProfile; {loaded[0]:.2f} s of it loading children (agenda, breaks, "
             f"attendance, notes, addenda as ORM objects)"
         )
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(10)
+        print_top(profiler, 10)
     database.dispose()
 
 

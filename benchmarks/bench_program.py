@@ -18,7 +18,6 @@ Targets: core at most 1.5× the floor, CLI at most 2×. `--profile` adds a cProf
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 import sys
 import time
@@ -29,6 +28,7 @@ from _common import (
     HERE,
     PYTHON,
     Result,
+    cli_result,
     db_path_from_args,
     emit,
     ended_range,
@@ -36,7 +36,10 @@ from _common import (
     median,
     parser,
     print_machine,
-    timed_run,
+    print_top,
+    profiled,
+    sqlite_floor_command,
+    timed_against_floor,
     url_of,
 )
 
@@ -112,66 +115,33 @@ def bench_core(path: Path, runs: int, start: dt.date, end: dt.date) -> list[Resu
 def bench_cli(path: Path, runs: int, start: dt.date, end: dt.date) -> list[Result]:
     """Command line: `report program --format json` against the sqlite3 shell, both new
     processes."""
-    shell = shutil.which("sqlite3")
     sql = literal_sql(FLOOR_SQL, {"f": start.isoformat(), "t": end.isoformat()})
     app_cmd = [
         PYTHON, "-m", "facilitator", "--db", url_of(path), "report", "program",
         "--from", start.isoformat(), "--to", end.isoformat(), "--format", "json",
     ]  # fmt: skip
-    if shell:
-        floor_cmd = [shell, "-readonly", str(path), sql]
-    else:
-        code = "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);c.execute(sys.argv[2]).fetchall()"
-        floor_cmd = [PYTHON, "-c", code, str(path), sql]
-    app: list[float] = []
-    floor: list[float] = []
-    rss: list[float] = []
-    for run in range(runs + 1):
-        f_time, _, _, err, status = timed_run(floor_cmd)
-        if status != 0:
-            raise SystemExit(f"floor query failed: {err}")
-        a_time, a_rss, _, err, status = timed_run(app_cmd)
-        if status != 0:
-            raise SystemExit(f"report program failed: {err}")
-        if run:
-            app.append(a_time)
-            floor.append(f_time)
-            rss.append(a_rss)
-            print(f"  CLI run {run}: report {a_time:.3f} s, floor {f_time:.3f} s", flush=True)
-    value, base = median(app), median(floor)
-    floor_name = "sqlite3 shell" if shell else "python -c sqlite3 (no sqlite3 shell found)"
-    return [
-        Result(
-            name="program report, CLI (`--format json`)",
-            value=value,
-            unit="s",
-            floor=base,
-            target="≤ 2× floor",
-            passed=value <= CLI_RATIO * base,
-            runs=len(app),
-            detail=f"floor: {floor_name}; report peak RSS {median(rss):.0f} MB",
-            samples=app,
-        )
-    ]
+    floor_cmd, floor_name = sqlite_floor_command(path, sql)
+
+    def each(run: int, a_time: float, f_time: float) -> None:
+        print(f"  CLI run {run}: report {a_time:.3f} s, floor {f_time:.3f} s", flush=True)
+
+    app, floor, rss = timed_against_floor(app_cmd, floor_cmd, runs, "report program", each)
+    name = "program report, CLI (`--format json`)"
+    return [cli_result(name, app, floor, rss, floor_name, CLI_RATIO)]
 
 
 def profile(path: Path, start: dt.date, end: dt.date) -> None:
     """One program report under cProfile: the top functions by own time."""
-    import cProfile
-    import pstats
-
     from facilitator.reports.program import program_report
     from facilitator.store.database import Database
 
     database = Database(url_of(path))
     with database.session() as db:
-        profiler = cProfile.Profile()
-        t0 = time.perf_counter()
-        profiler.enable()
-        program_report(db, date_from=start, date_to=end, today=TODAY)
-        profiler.disable()
-        print(f"\nprofile: one program report, {time.perf_counter() - t0:.3f} s under cProfile")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        _, seconds, profiler = profiled(
+            lambda: program_report(db, date_from=start, date_to=end, today=TODAY)
+        )
+        print(f"\nprofile: one program report, {seconds:.3f} s under cProfile")
+    print_top(profiler, 15)
     database.dispose()
 
 

@@ -21,7 +21,6 @@ their query plans.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 import sys
 import time
@@ -31,6 +30,7 @@ from _common import (
     HERE,
     PYTHON,
     Result,
+    cli_result,
     db_path_from_args,
     emit,
     ended_range,
@@ -38,6 +38,10 @@ from _common import (
     median,
     parser,
     print_machine,
+    print_top,
+    profiled,
+    sqlite_floor_command,
+    timed_against_floor,
     timed_run,
     url_of,
 )
@@ -172,7 +176,6 @@ def bench_cli(
 ) -> list[Result]:
     """Command line: `report attendance` against the sqlite3 shell, both as new processes."""
     groups = _groups(path)
-    shell = shutil.which("sqlite3")
     url = url_of(path)
 
     def app_cmd(name: str) -> list[str]:
@@ -182,41 +185,14 @@ def bench_cli(
         ]  # fmt: skip
 
     def floor_cmd(group: tuple[int, str, float, float]) -> list[str]:
-        sql = literal_sql(FLOOR_SQL, _params(group, start, end))
-        if shell:
-            return [shell, "-readonly", str(path), sql]
-        code = "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);c.execute(sys.argv[2]).fetchall()"
-        return [PYTHON, "-c", code, str(path), sql]
+        return sqlite_floor_command(path, literal_sql(FLOOR_SQL, _params(group, start, end)))[0]
 
-    one_app: list[float] = []
-    one_floor: list[float] = []
-    rss: list[float] = []
-    for run in range(runs + 1):
-        f_time, _, out, err, status = timed_run(floor_cmd(groups[0]))
-        if status != 0:
-            raise SystemExit(f"floor query failed: {err}")
-        a_time, a_rss, out, err, status = timed_run(app_cmd(groups[0][1]))
-        if status != 0:
-            raise SystemExit(f"report attendance failed: {err}")
-        if run:
-            one_app.append(a_time)
-            one_floor.append(f_time)
-            rss.append(a_rss)
-    value, base = median(one_app), median(one_floor)
-    floor_name = "sqlite3 shell" if shell else "python -c sqlite3 (no sqlite3 shell found)"
-    results = [
-        Result(
-            name=f"report, CLI, 1 group ({groups[0][1]}, 5 y)",
-            value=value,
-            unit="s",
-            floor=base,
-            target="≤ 2× floor",
-            passed=value <= CLI_RATIO * base,
-            runs=len(one_app),
-            detail=f"floor: {floor_name}; report peak RSS {median(rss):.0f} MB",
-            samples=one_app,
-        )
-    ]
+    one_app, one_floor, rss = timed_against_floor(
+        app_cmd(groups[0][1]), floor_cmd(groups[0]), runs, "report attendance"
+    )
+    floor_name = sqlite_floor_command(path, "")[1]
+    name = f"report, CLI, 1 group ({groups[0][1]}, 5 y)"
+    results = [cli_result(name, one_app, one_floor, rss, floor_name, CLI_RATIO)]
     if not every_group:
         return results
     all_app: list[float] = []
@@ -244,9 +220,6 @@ def bench_cli(
 
 def profile(path: Path, start: dt.date, end: dt.date) -> None:
     """Which statements the report runs, how long each takes, their plans; Python's share."""
-    import cProfile
-    import pstats
-
     import sqlalchemy as sa
 
     from facilitator.reports.attendance import attendance_report
@@ -269,12 +242,9 @@ def profile(path: Path, start: dt.date, end: dt.date) -> None:
         assert group is not None
         attendance_report(db, group, date_from=start, date_to=end)  # warm
         statements.clear()
-        profiler = cProfile.Profile()
-        t0 = time.perf_counter()
-        profiler.enable()
-        attendance_report(db, group, date_from=start, date_to=end)
-        profiler.disable()
-        total = time.perf_counter() - t0
+        _, total, profiler = profiled(
+            lambda: attendance_report(db, group, date_from=start, date_to=end)
+        )
     print(f"\nprofile: one report of {group.name!r}, {total:.3f} s in all")
     plain = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     in_sql = 0.0
@@ -285,8 +255,7 @@ def profile(path: Path, start: dt.date, end: dt.date) -> None:
         plan = [row[3] for row in plain.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
         print(f"             plan: {'; '.join(plan)}")
     print(f"  {in_sql * 1000:7.1f} ms in cursor.execute, {(total - in_sql) * 1000:.1f} ms the rest")
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(12)
+    print_top(profiler, 12)
     database.dispose()
 
 
