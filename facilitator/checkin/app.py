@@ -1,7 +1,8 @@
 """The phone check-in web app (CONTRACT section 5): `GET|POST /c/TOKEN`, nothing else.
 
 Runs on the same asyncio loop as the Textual UI, so every database call goes to a worker thread
-(`asyncio.to_thread`) and the loop never blocks; the database work is in `checkin.attempt`.
+(the app's own small thread pool, so the screen's work never starves a phone) and the loop never
+blocks; the database work is in `checkin.attempt`.
 
 Answers:
 
@@ -16,9 +17,10 @@ Answers:
 - the session has ended → 410 "this check-in has closed".
 - a body over 4 KiB → 413; a body not sent within `body_timeout` seconds → 408.
 - more than `max_failures_per_minute` unknown codes from one address within 60 seconds, or
-  (for an address that has sent one) more than `global_failures_per_minute` from all addresses
-  → 429 (`Retry-After` set). One attempt per address is in flight at a time and takes its slot
-  before anything is awaited, so the limits hold for any burst (`checkin.limiter`).
+  more than `global_failures_per_minute` from all addresses (part of it kept for first tries
+  from new addresses) → 429 (`Retry-After` set). One attempt per address is in flight at a
+  time and takes its slot before anything is awaited, so the limits hold for any burst
+  (`checkin.limiter`).
 - a valid code sent again within a minute is answered from memory ("already checked in"):
   no database work, no audit row, no redraw of the screen.
 - when the group asks check-in scales (CONTRACT 10), the greeting carries a one-time `receipt`
@@ -39,7 +41,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -55,11 +57,18 @@ from facilitator.checkin.attempt import (
     session_is_live,
 )
 from facilitator.checkin.guards import cross_site, token_matches
-from facilitator.checkin.limiter import WINDOW_SECONDS, AddressTurns, FailureLimiter
+from facilitator.checkin.limiter import FailureLimiter
 from facilitator.checkin.responses import REFUSED
 from facilitator.checkin.responses import error as _error
 from facilitator.checkin.responses import html as _html
 from facilitator.checkin.responses import lang_of as _lang
+from facilitator.checkin.state import (
+    BODY_TIMEOUT,
+    STATE,
+    AppState,
+    OnAnswer,
+    OnCheckin,
+)
 from facilitator.errors import UserError
 
 if TYPE_CHECKING:
@@ -74,68 +83,10 @@ log = logging.getLogger("facilitator.checkin")
 MAX_BODY = 4096
 """Largest request body accepted, in bytes (a code needs a few dozen)."""
 
-BODY_TIMEOUT = 10.0
-"""Seconds a request may take to send its body."""
-
-MAX_REMEMBERED = 1024
-"""Valid codes remembered for answering replays (a roster is far smaller)."""
-
 MIN_TOKEN_LENGTH = 22
 """`secrets.token_urlsafe(16)` (128 bits) is 22 characters; anything shorter is refused."""
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
-
-OnCheckin = Callable[["CheckInResult"], object]
-"""Called in the loop's thread after every successful check-in; may return an awaitable."""
-
-OnAnswer = Callable[[int], object]
-"""Called in the loop's thread with the attendance id after scales were answered."""
-
-
-@dataclass
-class _State:
-    """What one check-in app knows: its session, its token, its limits and its callback."""
-
-    database: Database
-    session_id: str
-    token: str
-    clock: Now
-    on_checkin: OnCheckin | None
-    limiter: FailureLimiter
-    on_answer: OnAnswer | None = None
-    monotonic: Callable[[], float] = time.monotonic
-    body_timeout: float = BODY_TIMEOUT
-    turns: AddressTurns = field(default_factory=AddressTurns)
-    answered: dict[str, tuple[float, Answer]] = field(default_factory=dict)
-    open: bool = True
-    closed: bool = False  # the session has ended (remembered, to spare the database)
-
-    def remembered(self, code: str) -> Answer | None:
-        """The answer to a valid code checked within the window, if any."""
-        seen = self.answered.get(code)
-        if seen is None:
-            return None
-        if self.monotonic() - seen[0] >= WINDOW_SECONDS:
-            del self.answered[code]
-            return None
-        return seen[1]
-
-    def remember(self, code: str, answer: Answer) -> None:
-        """Keep a valid code's answer for replays (bounded; the oldest go first)."""
-        if len(self.answered) >= MAX_REMEMBERED:
-            for old in list(self.answered)[: MAX_REMEMBERED // 4]:
-                del self.answered[old]
-        self.answered[code] = (self.monotonic(), answer)
-
-    def receipt_used(self, receipt: str) -> None:
-        """A remembered greeting must not offer a used receipt again."""
-        for code, (when, answer) in list(self.answered.items()):
-            if answer.receipt == receipt:
-                self.answered[code] = (when, replace(answer, receipt=None, scale=None))
-
-
-STATE = web.AppKey("facilitator.checkin", _State)
-"""Where a check-in app keeps its `_State`; `open = False` there kills the token."""
 
 
 @web.middleware
@@ -161,12 +112,12 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-async def _check_live(state: _State) -> None:
+async def _check_live(state: AppState) -> None:
     """Raise 410 once the session has ended, 404 if it is gone."""
     if state.closed:
         raise web.HTTPGone()
     try:
-        live = await asyncio.to_thread(session_is_live, state.database, state.session_id)
+        live = await state.run(partial(session_is_live, state.database, state.session_id))
     except SessionGone:
         raise web.HTTPNotFound() from None
     if not live:
@@ -200,7 +151,7 @@ def _code_of(form: dict[str, str]) -> str:
     return value
 
 
-async def _notify(state: _State, result: CheckInResult) -> None:
+async def _notify(state: AppState, result: CheckInResult) -> None:
     """Tell the UI (in the loop's thread); its failure never spoils the member's answer."""
     await _call("on_checkin", state.on_checkin, result)
 
@@ -285,7 +236,7 @@ def _replay(answer: Answer, lang: str) -> web.Response:
 
 
 async def _answer_endpoint(
-    state: _State, form: dict[str, str], address: str, lang: str
+    state: AppState, form: dict[str, str], address: str, lang: str
 ) -> web.Response:
     """A scale answered from the greeting page: the next scale, thank you, or a refusal.
 
@@ -297,8 +248,11 @@ async def _answer_endpoint(
         failed = False
         try:
             now = state.clock()
-            step: Step = await asyncio.to_thread(
-                retrying, lambda: take_answers(state.database, state.session_id, receipt, form, now)
+            step: Step = await state.run(
+                partial(
+                    retrying,
+                    lambda: take_answers(state.database, state.session_id, receipt, form, now),
+                )
             )
             failed = step.refused == "unknown"
         finally:
@@ -320,29 +274,31 @@ def _too_many(wait: float) -> web.HTTPTooManyRequests:
     return web.HTTPTooManyRequests(headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
-def _refuse_if_limited(state: _State, address: str) -> None:
+def _refuse_if_limited(state: AppState, address: str) -> None:
     """429 (with `Retry-After`) while `address` must wait for the window."""
     wait = state.limiter.retry_after(address)
     if wait is not None and wait > 0:
         raise _too_many(wait)
 
 
-async def _take_slot(state: _State, address: str) -> None:
+async def _take_slot(state: AppState, address: str) -> None:
     """Take `address`'s slot for one attempt, waiting briefly for attempts in flight; else 429."""
     wait = await state.limiter.acquire(address)
     if wait is not None:
         raise _too_many(wait)
 
 
-async def _attempt(state: _State, raw_code: str, address: str) -> Answer:
+async def _attempt(state: AppState, raw_code: str, address: str) -> Answer:
     """One check-in against the database, in a worker thread (410/404 when it cannot be)."""
     from facilitator.session.attendance import Outcome
 
     now = state.clock()
     try:
-        answer = await asyncio.to_thread(
-            retrying,
-            lambda: attempt_check_in(state.database, state.session_id, raw_code, now, address),
+        answer = await state.run(
+            partial(
+                retrying,
+                lambda: attempt_check_in(state.database, state.session_id, raw_code, now, address),
+            )
         )
     except SessionGone:
         raise web.HTTPNotFound() from None
@@ -350,6 +306,10 @@ async def _attempt(state: _State, raw_code: str, address: str) -> Answer:
         state.closed = True
         raise web.HTTPGone()
     return answer
+
+
+async def _close_pool(app: web.Application) -> None:
+    app[STATE].pool.shutdown(wait=False, cancel_futures=True)
 
 
 def make_checkin_app(
@@ -381,7 +341,7 @@ def make_checkin_app(
 
         clock = Clock()
     app = web.Application(middlewares=[_guard], client_max_size=MAX_BODY)
-    app[STATE] = _State(
+    app[STATE] = AppState(
         database=database,
         session_id=session_id,
         token=token,
@@ -395,4 +355,5 @@ def make_checkin_app(
         body_timeout=body_timeout,
     )
     app.router.add_route("*", "/c/{token}", _checkin_endpoint)
+    app.on_cleanup.append(_close_pool)
     return app
