@@ -275,3 +275,30 @@ def test_an_external_id_from_another_group_adds_the_same_person(harbor: Database
             add_member(db, get_group(db, GROUP), name="Emery Zhou", external_id="MRN-9")
         with pytest.raises(UserError, match="external id 'MRN-9' is Emery Zhou's"):
             add_member(db, create_group(db, name="Family"), name="Finn Ode", external_id="MRN-9")
+
+
+def test_a_code_counts_only_for_a_member_on_the_sessions_own_day(
+    database: Database, clock: FakeClock
+) -> None:
+    from facilitator.session.attendance import Outcome
+    from facilitator.store.models import Group, GroupSession
+
+    from .livefixtures import make_session
+
+    session_id = make_session(database, clock)  # Monday 2026-11-16
+    with database.session() as db:
+        session = db.get(GroupSession, session_id)
+        assert session is not None
+        group = db.get(Group, session.group_id)
+        assert group is not None
+        rowan = add_member(
+            db, group, name="Rowan Example", code="RWN7QX", joined=dt.date(2026, 11, 20)
+        ).participant.id
+        db.commit()
+    clock.advance(minutes=5 * 24 * 60)  # still open on Saturday the 21st, after Rowan's joining
+    live = open_live(database, session_id, clock=clock)
+    assert live.check_in_code("RWN7QX").outcome is Outcome.UNKNOWN
+    assert live.check_in_code("AVQ1").outcome is Outcome.CHECKED_IN  # a member that Monday
+    with database.session() as db:
+        rows = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
+    assert rowan not in {row.participant_id for row in rows}

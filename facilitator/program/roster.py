@@ -79,8 +79,12 @@ def find_by_code(db: Session, code: str) -> Participant | None:
     return db.exec(select(Participant).where(Participant.code == wanted)).first()
 
 
-def find_member_by_code(db: Session, group: Group, code: str) -> Participant | None:
-    """The current member of `group` with this personal code (another group's code: None)."""
+def find_member_by_code(
+    db: Session, group: Group, code: str, on: dt.date | None = None
+) -> Participant | None:
+    """The member of `group` on the day `on` (default: today in the group's zone) with this
+    personal code; another group's code, or someone not a member that day: None."""
+    day = on or today_in(group.timezone)
     wanted = codes.normalise(code)
     if not codes.is_valid(wanted):
         return None
@@ -90,7 +94,8 @@ def find_member_by_code(db: Session, group: Group, code: str) -> Participant | N
         .where(
             Participant.code == wanted,
             Membership.group_id == group.id,
-            current_on(today_in(group.timezone)),
+            col(Membership.joined) <= day,
+            current_on(day),
         )
     ).first()
 

@@ -125,7 +125,7 @@ def check_in(
         from facilitator.program.roster import find_member_by_code
 
         assert code is not None
-        participant = find_member_by_code(db, group, code)
+        participant = find_member_by_code(db, group, code, on=session.local_date)
         if participant is None:
             record_failed_attempt(
                 db, session=session, code=code, method=method, now=now, source=source
