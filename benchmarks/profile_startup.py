@@ -2,10 +2,11 @@
 
     python benchmarks/profile_startup.py [--db-file FILE] [--runs 3]
 
-Phases: a fresh interpreter (cold imports, warm disk cache) walks the `run` command's own steps
-(cli/session.py `run`) one by one and times each, then runs the app headless (`run_test`) until the
-live screen is mounted and until the check-in URL is shown; then the same script runs in a real
-terminal (a tmux pane, as in bench_startup), the interpreter's own start-up added.
+Phases: the real `run` command (`facilitator.cli.main`) in a 120x40 tmux pane, as in
+bench_startup, with its steps wrapped to note when each ends: the imports before the first frame,
+each frame drawn (the opening screen's, then the live screen's), and the loading thread's steps
+(the encrypted-file check, opening the database, binding the check-in socket, the live screen's
+imports, starting the session, its snapshot), up to the check-in URL on screen.
 Imports: `python -X importtime` over the modules `run` imports, self time summed by top-level
 package (the cost of each library itself) and the heaviest import lines; then each heavy import
 alone in a fresh interpreter.
@@ -29,147 +30,91 @@ from _common import (
 )
 
 PHASES = r"""
-import sys, time, json, asyncio
+import atexit, json, sys, threading, time
 EPOCH0 = time.time()
 T0 = time.perf_counter()
-REAL = len(sys.argv) > 3  # run in a real terminal, write the laps to sys.argv[3]
-laps = []
-def lap(name, t=[T0]):
-    now = time.perf_counter(); laps.append((name, now - t[0])); t[0] = now
-import facilitator.cli; lap("import facilitator.cli (typer)")
-from facilitator.cli.context import AppState
-state = AppState(db_url=sys.argv[1])
-from facilitator.store.database import open_database; lap("import store.database (sqlmodel)")
-database = state.database(); lap("open the database (create_all)")
-from facilitator.app import make_live_app; lap("import facilitator.app (textual)")
-from facilitator.program.groups import get_group
-from facilitator.session.lifecycle import start_or_resume
-from facilitator.common.timeutil import utcnow
-lap("import groups, sessions (pendulum, pydantic)")
-with database.session() as db:
-    target = get_group(db, sys.argv[2])
-    opened = start_or_resume(
-        db, group=target, curriculum=None, topic=None, facilitator=None, now=utcnow()
-    )
-lap(f"start_or_resume ({'resumed' if opened.resumed else 'new session'}; curricula, queries)")
-from facilitator.checkin.options import CheckinOptions
-from facilitator.screens.live import LiveScreen
-lap("import screens.live (widgets)")
-app = make_live_app(database, opened.session_id, checkin=CheckinOptions(host="127.0.0.1", port=0))
-lap("make_live_app (open_live: snapshot)")
-import textual.app as _textual_app
-marks = {}
+marks = []
 def mark(name):
-    marks.setdefault(name, time.perf_counter())
+    marks.append((name, time.perf_counter() - T0, threading.current_thread().name))
+OUT = sys.argv[3]
+def save():
+    open(OUT, "w").write(json.dumps({"epoch0": EPOCH0, "marks": marks}))
+atexit.register(save)
+def timed(owner, attr, label, after=None):
+    original = getattr(owner, attr)
+    def wrapper(*args, **kwargs):
+        mark(label + " (start)")
+        try:
+            return original(*args, **kwargs)
+        finally:
+            mark(label)
+            if after is not None:
+                after()
+    setattr(owner, attr, wrapper)
+def timed_async(owner, attr, label, after=None):
+    original = getattr(owner, attr)
+    async def wrapper(self, *args):  # no keywords: Textual passes a handler's event only if asked
+        mark(label + " (start)")
+        try:
+            return await original(self, *args)
+        finally:
+            mark(label)
+            if after is not None:
+                after(self)
+    setattr(owner, attr, wrapper)
+import facilitator.cli
+mark("import facilitator.cli (typer)")
+import textual.app as _textual_app
+import facilitator.app
+from facilitator.cli import live_start
+from facilitator.cli.context import AppState
+from facilitator.screens import opening
+mark("import facilitator.app, the opening screen (textual)")
 _display = _textual_app.App._display
 def display(self, screen, renderable):
-    if renderable is not None and isinstance(screen, LiveScreen):
-        mark("first live frame")
+    if renderable is not None:
+        mark(f"frame drawn: {type(screen).__name__}")
     return _display(self, screen, renderable)
 _textual_app.App._display = display
-_compose = LiveScreen.compose
-def compose(self):
-    mark("compose start")
-    yield from _compose(self)
-    mark("compose end")
-LiveScreen.compose = compose
-_on_mount = LiveScreen.on_mount
-async def on_mount(self):
-    mark("on_mount start")
-    await _on_mount(self)
-    mark("on_mount end")
-LiveScreen.on_mount = on_mount
-_start = LiveScreen._start_checkin
-async def start_checkin(self, options):
-    mark("check-in start")
-    await _start(self, options)
-    mark("check-in up")
-LiveScreen._start_checkin = start_checkin
-async def headless():
-    began = time.perf_counter()
-    if REAL:
-        def leave_when_up():
-            if isinstance(app.screen, LiveScreen) and app.screen.qr_panel.url:
-                app.call_after_refresh(app.exit)
-            else:
-                app.set_timer(0.01, leave_when_up)
-        app.call_later(leave_when_up)
-        await app.run_async()
-    else:
-        async with app.run_test(size=(120, 40)) as pilot:
-            while not app.screen.qr_panel.url if isinstance(app.screen, LiveScreen) else True:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
-    steps = [
-        ("app: start to LiveScreen.compose", began, marks["compose start"]),
-        ("app: LiveScreen.compose", marks["compose start"], marks["compose end"]),
-        ("app: compose end to on_mount (mount widgets, styles)",
-         marks["compose end"], marks["on_mount start"]),
-        ("app: LiveScreen.on_mount (redraw, notes, timers)",
-         marks["on_mount start"], marks["on_mount end"]),
-        ("app: on_mount end to first live frame", marks["on_mount end"], marks["first live frame"]),
-    ]
-    for name, a, b in steps:
-        laps.append((name, b - a))
-    laps.append(("(check-in server start: import aiohttp.web + bind, in the loop; from on_mount)",
-                 marks["check-in up"] - marks["check-in start"]))
-    laps.append(("(first live frame to QR/URL shown)",
-                 max(0.0, marks["check-in up"] - marks["first live frame"])))
-asyncio.run(headless())
-if REAL:
-    open(sys.argv[3], "w").write(json.dumps({"epoch0": EPOCH0, "laps": laps}))
-else:
-    print(json.dumps(laps))
+def instrument_the_rest():
+    # In the loading thread, after the socket is bound: what `_load` imports next, timed apart.
+    import facilitator.screens.live as live_screen
+    mark("import screens.live (widgets, session code)")
+    import facilitator.screens.live_checkin as live_checkin
+    import facilitator.session.lifecycle as lifecycle
+    import facilitator.session.live as session_live
+    timed(lifecycle, "start_or_resume", "start_or_resume (curricula, queries)")
+    timed(session_live, "open_live", "open_live (the snapshot)")
+    timed(live_screen.LiveScreen, "compose", "LiveScreen.compose")
+    on_mount = live_screen.LiveScreen.on_mount
+    async def mounted(self):
+        mark("LiveScreen.on_mount (start)")
+        await on_mount(self)
+        mark("LiveScreen.on_mount (redraw, notes, timers)")
+    live_screen.LiveScreen.on_mount = mounted
+    timed_async(live_checkin.PhoneCheckin, "start", "check-in server up (URL shown)",
+                after=lambda phone: phone._screen.app.call_after_refresh(phone._screen.app.exit))
+timed(AppState, "locked_file", "is the file encrypted? (imports sqlalchemy)")
+timed(AppState, "database", "open the database (imports sqlmodel, the models)")
+timed(live_start, "_bound", "bind the check-in socket (imports aiohttp.web)", instrument_the_rest)
+timed(opening.OpeningScreen, "_loaded", "switch to the next screen")
+sys.argv = ["facilitator", "--db", sys.argv[1], "run", sys.argv[2], "--checkin-host",
+            "127.0.0.1", "--checkin-port", "0", "--facilitator", "Bench Facilitator"]
+facilitator.cli.main()
 """
 
 IMPORTS = (
-    "import facilitator.cli, facilitator.cli.context; import facilitator.store.database; "
-    "import facilitator.app, facilitator.program.groups, facilitator.session.lifecycle; "
+    "import facilitator.cli, facilitator.cli.context, facilitator.app, facilitator.cli.live_start; "
+    "import facilitator.screens.opening; import facilitator.store.database; "
+    "import facilitator.program.groups, facilitator.session.lifecycle; "
     "import facilitator.common.timeutil; "
     "import facilitator.screens.live; import facilitator.checkin.server, facilitator.common.qr"
 )
 
 
-def phases(url: str, group: str, runs: int) -> None:
-    """Median seconds of each phase over `runs` fresh interpreters."""
-    from seed import open_live
-
-    per_phase: dict[str, list[float]] = defaultdict(list)
-    order: list[str] = []
-    for run in range(runs + 1):
-        if run % 2 == 0:
-            _end_live(url)
-        else:
-            open_live(url, group)
-        done = subprocess.run(
-            [PYTHON, "-c", PHASES, url, group], capture_output=True, text=True, check=True
-        )
-        laps = json.loads(done.stdout.strip().splitlines()[-1])
-        if run == 0:
-            continue
-        for name, seconds in laps:
-            key = name.replace("resumed", "…").replace("new session", "…")
-            if key not in order:
-                order.append(key)
-            per_phase[key].append(seconds)
-    _end_live(url)
-    print(f"\nphases of `run` (median of {runs} fresh interpreters, new and resumed sessions):")
-    total = 0.0
-    for name in order:
-        seconds = median(per_phase[name])
-        if name.startswith("("):
-            print(f"  {seconds * 1000:7.0f} ms  {'':>7}     {name}")
-            continue
-        total += seconds
-        print(f"  {seconds * 1000:7.0f} ms  {total * 1000:7.0f} ms  {name}")
-
-
 def real_terminal(url: str, group: str, runs: int) -> None:
-    """The same phases with the real terminal driver, in a 120x40 tmux pane (as bench_startup).
-
-    Adds the interpreter's own start (from the pane's release to the script's first line) and
-    the first frame written to the terminal; compare the total with bench_startup's figure.
-    """
+    """`run` step by step in a 120x40 tmux pane (as bench_startup), each step's end time from
+    the pane's release (median of `runs`, new and resumed sessions in turn)."""
     import time
 
     from _common import BENCH_DIR
@@ -179,48 +124,52 @@ def real_terminal(url: str, group: str, runs: int) -> None:
     pane = Pane()
     script = BENCH_DIR / "phases.py"
     script.write_text(PHASES)
-    laps_file = BENCH_DIR / "phases.json"
-    per_phase: dict[str, list[float]] = defaultdict(list)
-    order: list[str] = ["python start-up (interpreter, site)"]
+    marks_file = BENCH_DIR / "phases.json"
+    at: dict[str, list[float]] = defaultdict(list)
+    threads: dict[str, str] = {}
     try:
         for run in range(runs + 1):
             if run % 2 == 0:
                 _end_live(url)
             else:
                 open_live(url, group)
-            laps_file.unlink(missing_ok=True)
-            pane.start([PYTHON, str(script), url, group, str(laps_file)])
+            marks_file.unlink(missing_ok=True)
+            pane.start([PYTHON, str(script), url, group, str(marks_file)])
             released = time.time()
             deadline = time.perf_counter() + 60
-            while not laps_file.exists() and time.perf_counter() < deadline:
+            while not marks_file.exists() and time.perf_counter() < deadline:
                 time.sleep(0.05)
             time.sleep(0.2)
             pane.quit()
-            if not laps_file.exists():
+            if not marks_file.exists():
                 print("  (no timeline written: the app did not come up in 60 s)")
                 continue
-            data = json.loads(laps_file.read_text())
+            data = json.loads(marks_file.read_text())
             if run == 0:
                 continue
-            per_phase[order[0]].append(max(0.0, data["epoch0"] - released))
-            for name, seconds in data["laps"]:
-                key = name.replace("resumed", "…").replace("new session", "…")
-                key = key.replace(" (headless)", "")
-                if key not in order:
-                    order.append(key)
-                per_phase[key].append(seconds)
+            start = max(0.0, data["epoch0"] - released)
+            at["python start-up (interpreter, site)"].append(start)
+            seen: set[str] = set()
+            for name, seconds, thread in data["marks"]:
+                if name in seen:
+                    continue  # the first time each mark is reached
+                seen.add(name)
+                at[name].append(start + seconds)
+                threads[name] = thread
     finally:
         pane.close()
         _end_live(url)
-    print(f"\nphases in a real terminal (tmux 120x40, median of {runs}):")
-    total = 0.0
-    for name in order:
-        seconds = median(per_phase[name])
-        if name.startswith("("):
-            print(f"  {seconds * 1000:7.0f} ms  {'':>7}     {name}")
+    print(f"\n`run` in a real terminal (tmux 120x40, median of {runs}): when each step ends,")
+    print("from the pane's release; (start) lines say when a step began; [thread] off the loop")
+    previous = 0.0
+    for name, times in sorted(at.items(), key=lambda kv: median(kv[1])):
+        when = median(times)
+        where = "" if threads.get(name, "MainThread") == "MainThread" else "  [thread]"
+        if name.endswith("(start)"):
+            print(f"  {'':>7}     {when * 1000:7.0f} ms  {name}{where}")
             continue
-        total += seconds
-        print(f"  {seconds * 1000:7.0f} ms  {total * 1000:7.0f} ms  {name}")
+        print(f"  {(when - previous) * 1000:+7.0f} ms  {when * 1000:7.0f} ms  {name}{where}")
+        previous = when
 
 
 def _end_live(url: str) -> None:
@@ -302,7 +251,6 @@ def main() -> int:
 
     path = db_path_from_args(args, "profile-startup", copy=True)
     url = url_of(path)
-    phases(url, first_group_name(url), args.runs)
     real_terminal(url, first_group_name(url), args.runs)
     imports()
     alone(max(3, args.runs))

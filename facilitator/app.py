@@ -1,4 +1,9 @@
-"""The Textual app: wires the database and shows the first screen. Built by `make_app`."""
+"""The Textual app: wires the database and shows the first screen. Built by `make_app`.
+
+Importing this module costs Textual and nothing heavier: the database layer, the screens and the
+session code load when a factory needs them, so `run` can draw its first frame
+(`make_opening_app`) before the database opens.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,13 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
-from facilitator.screens.crash import fatal_error_without_locals
-from facilitator.store.database import Database
 
 if TYPE_CHECKING:
     from facilitator.checkin.options import CheckinOptions
     from facilitator.common.clock import Now
+    from facilitator.errors import UserError
+    from facilitator.store.database import Database
 
 
 class FacilitatorApp(App[None]):
@@ -26,8 +30,6 @@ class FacilitatorApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "facilitator"
-    _fatal_error = fatal_error_without_locals
-    """A crash report without local values: they could hold a member's code or a note."""
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
         Binding(
@@ -52,6 +54,12 @@ class FacilitatorApp(App[None]):
         session started here and the actor of every audit event made here."""
         self.throwaway = False
         """The database is deleted on exit (the demo): quitting keeps nothing to resume."""
+
+    def _fatal_error(self) -> None:
+        """A crash report without local values: they could hold a member's code or a note."""
+        from facilitator.screens.crash import fatal_error_without_locals
+
+        fatal_error_without_locals(self)
 
     @property
     def actor(self) -> str:
@@ -153,14 +161,40 @@ def make_unlock_app(
     """An app for an encrypted database: it asks the passphrase first, opens the database,
     learns who is at the keyboard (asking if `ask` and nobody is known), then shows
     `first_screen(database)`."""
+    app = FacilitatorApp(
+        None, lambda: unlock_screen(app, url, path, first_screen, given=given, ask=ask)
+    )
+    return app
+
+
+def unlock_screen(
+    app: FacilitatorApp,
+    url: str,
+    path: Path,
+    first_screen: Callable[[Database], Screen[Any]],
+    *,
+    given: str | None = None,
+    ask: bool = False,
+) -> Screen[Any]:
+    """The passphrase screen of `app` for the encrypted file at `path`: once it opens, who is at
+    the keyboard is learnt (asked if `ask` and nobody is known), then `first_screen(database)`."""
     from facilitator.screens.passphrase import PassphraseScreen
 
     def opened(database: Database) -> Screen[Any]:
         app.keyboard_user = _known_user(database, given)
         return _name_first(database, app.keyboard_user, ask, lambda: first_screen(database))()
 
-    app = FacilitatorApp(None, lambda: PassphraseScreen(url, path, opened))
-    return app
+    return PassphraseScreen(url, path, opened)
+
+
+def make_opening_app(group: str, load: Callable[[], Callable[[], Screen[Any]]]) -> FacilitatorApp:
+    """An app whose first frame is the live screen's title bar (the `group` name as given) and
+    footer, drawn before anything is opened; `load()` runs in a thread and returns what makes
+    the screen that follows (the live screen, or the one that asks a passphrase or a name).
+    A `UserError` from `load` ends the app with that error."""
+    from facilitator.screens.opening import OpeningScreen
+
+    return FacilitatorApp(None, lambda: OpeningScreen(group, load))
 
 
 def make_live_app(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -11,3 +12,5 @@ class CheckinOptions:
 
     host: str | None = None
     port: int = 8765
+    listening: socket.socket | None = field(default=None, compare=False)
+    """A socket already bound there and listening (`run` binds it early), served instead."""

@@ -158,8 +158,11 @@ class CheckinServer:
         if self._runner is None:
             raise RuntimeError("the check-in server is not running")
 
-    async def start(self, host: str = "127.0.0.1", port: int = 8765) -> tuple[str, int]:
-        """Serve on `host`:`port` (0 picks a free port); returns the bound (host, port).
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 8765, *, sock: socket.socket | None = None
+    ) -> tuple[str, int]:
+        """Serve on `host`:`port` (0 picks a free port), or on `sock` already bound there;
+        returns the bound (host, port).
 
         Raises `PortInUse` if the port is taken, `CheckinError` for any other bind problem.
         """
@@ -176,7 +179,7 @@ class CheckinServer:
             logger=_QUIET,
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, host, port)
         try:
             await site.start()
         except OSError as exc:

@@ -124,16 +124,19 @@ def attendance(
     from facilitator.cli.options import echo_csv, echo_json
     from facilitator.program.groups import get_group
     from facilitator.reports.attendance import attendance_report
-    from facilitator.reports.cycle import group_coverage
     from facilitator.reports.output import to_json, write_csv
 
     start, end = date_given(date_from, "--from"), date_given(date_to, "--to")
+    topics: dict[int, Coverage] = {}
+    extra: dict[str, dict[int, str]] = {}
     with state(ctx).database().session() as db:
         target = get_group(db, group)
         report = attendance_report(db, target, date_from=start, date_to=end)
-        table = output is Format.TABLE
-        topics = group_coverage(db, target, report.participant_ids) if table else {}
-        extra = _video_and_scales(db, target, report) if table else {}
+        if output is Format.TABLE:  # only the table has the topics, video and scale columns
+            from facilitator.reports.cycle import group_coverage
+
+            topics = group_coverage(db, target, report.participant_ids)
+            extra = _video_and_scales(db, target, report)
     if output is Format.JSON:
         echo_json(to_json(report))
     elif output is Format.CSV:

@@ -135,7 +135,6 @@ def run(
     ] = 8765,
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
-    from facilitator.app import make_app, make_live_app
     from facilitator.checkin.options import CheckinOptions
     from facilitator.errors import UserError
 
@@ -177,25 +176,17 @@ def run(
         session_id = start(database, user, lambda text: app.notify(text, severity="warning"))
         return LiveScreen(open_live(database, session_id, actor=user), checkin=checkin)
 
-    if app_state.locked_file() is not None:
-        if not _on_terminal():
-            raise UserError(NOT_A_TERMINAL)
-        app = _unlock_app(app_state, live_screen, given=facilitator)
-        _run_app(app)
-        return
-    database = app_state.database()
     if not _on_terminal():
-        _check_start(database, group, curriculum, topic)  # the real problem first, if any
+        if app_state.locked_file() is None:  # the real problem first, if any
+            _check_start(app_state.database(), group, curriculum, topic)
         raise UserError(NOT_A_TERMINAL)
-    from facilitator.program.staff import keyboard_user
+    if app_state.encrypt_new and app_state.locked_file() is None:
+        app_state.database()  # its new passphrase is asked on the terminal, before the screen
+    from facilitator.cli.live_start import opening_app
 
-    with database.session() as db:
-        user = keyboard_user(db, facilitator)
-    if user:
-        session_id = start(database, user, lambda text: typer.echo(text, err=True))
-        app = make_live_app(database, session_id, actor=user, checkin=checkin)
-    else:
-        app = make_app(database, lambda: live_screen(database), ask=True)
+    app = opening_app(
+        app_state, group, given=facilitator, start=start, live_screen=live_screen, checkin=checkin
+    )
     _run_app(app)
 
 

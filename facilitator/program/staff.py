@@ -8,12 +8,13 @@ operating system's login name.
 from __future__ import annotations
 
 import os
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from facilitator.common.text import one_line
 from facilitator.errors import UserError
-from facilitator.store.models import Setting
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 ENVIRONMENT = "FACILITATOR_USER"
 KEY = "keyboard_user"
@@ -36,12 +37,16 @@ def clean_user(raw: str) -> str:
 
 def saved_user(db: Session) -> str | None:
     """The name saved in this database, if any."""
+    from facilitator.store.models import Setting
+
     setting = db.get(Setting, KEY)
     return setting.value if setting is not None else None
 
 
 def save_user(db: Session, raw: str) -> str:
     """Save the name of the person at this keyboard; returns it cleaned."""
+    from facilitator.store.models import Setting
+
     name = clean_user(raw)
     setting = db.get(Setting, KEY) or Setting(key=KEY, value=name)
     setting.value = name
