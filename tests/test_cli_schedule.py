@@ -144,3 +144,30 @@ def test_the_current_week_never_counts(database: Database) -> None:
         assert group.meets == "mon,wed,fri 09:00-11:00"
     # Week 47 (Nov 16-22) has scheduled days but has not ended on Wednesday the 18th.
     assert all(w.week != "2026-W47" for p in report.people for w in p.weeks)
+
+
+def test_report_program_table_shows_each_asked_scale(db_url: str, database: Database) -> None:
+    from facilitator.store.models import Attendance, Participant
+
+    make_program(database)
+    args = ("report", "program", "--from", "2026-11-02", "--to", "2026-11-15")
+    assert "craving" not in run_cli(db_url, *args).stdout  # no group asks: no column
+    with database.session() as db:
+        for group in db.exec(select(Group)).all():
+            group.checkin_scales = "craving"
+        ana = db.exec(
+            select(Attendance)
+            .join(Participant, Participant.id == Attendance.participant_id)  # type: ignore[arg-type]
+            .where(Participant.name == "Ana Ortiz", Attendance.status == "present")
+        ).all()
+        for row, value in zip(ana[:2], (8, 5), strict=True):
+            row.craving = value
+        db.commit()
+    result = run_cli(db_url, *args)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "craving" in next(line for line in lines if "hours" in line and "groups" in line)
+    assert "(6.5)" in next(line for line in lines if "Ana Ortiz" in line)
+    assert "craving: latest answer (mean) across groups" in " ".join(result.stdout.split())
+    data = json.loads(run_cli(db_url, *args, "--format", "json").stdout)
+    assert "craving" not in json.dumps(data)  # section 9's fields stay as they are

@@ -111,7 +111,7 @@ def _print_program(report: ProgramReport) -> None:
         title=Text(f"Program {span}"), box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False
     )
     table.add_column("name", min_width=12, overflow="fold")
-    for heading in ("hours", "days", f"d<{daily}", "weeks", f"w<{weekly}"):
+    for heading in ("hours", "days", f"d<{daily}", "weeks", f"w<{weekly}", *report.scales):
         table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("groups", overflow="fold")
     for p in report.people:
@@ -122,6 +122,7 @@ def _print_program(report: ProgramReport) -> None:
             str(p.days_below_daily_minimum),
             str(len(p.weeks)),
             str(p.weeks_below_minimum),
+            *(p.scale_text(scale) for scale in report.scales),
             Text(p.groups_text()),
         )
     console.print(table)
@@ -130,7 +131,12 @@ def _print_program(report: ProgramReport) -> None:
             "hours: service hours across all groups (breaks excluded) · days: days attended · "
             f"d<{daily}: days below {daily} summed over the day's groups · weeks: ended ISO "
             f"weeks with a session scheduled or held · w<{weekly}: those below {weekly} · "
-            "groups: each with the curriculum topics covered of its total",
+            + (
+                f"{', '.join(report.scales)}: latest answer (mean) across groups · "
+                if report.scales
+                else ""
+            )
+            + "groups: each with the curriculum topics covered of its total",
             style="dim",
         )
     )
