@@ -185,10 +185,12 @@ def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[s
         )
     ]
     for row, person in log.attendance:
-        cells = [
-            person.name,
-            person.external_id,
-            *([person.code] if include_codes else []),
+        # Only a person's own text can start like a formula; the rest is ours (words, digits).
+        yield [
+            *head,
+            safe_cell(person.name),
+            safe_cell(person.external_id),
+            *([safe_cell(person.code)] if include_codes else []),
             row.status,
             show(row.checked_in_at),
             show(row.checked_out_at),
@@ -198,7 +200,6 @@ def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[s
             _number(row.craving),
             _number(row.mood),
         ]
-        yield head + [safe_cell(cell) for cell in cells]
 
 
 def write_csv(
