@@ -17,6 +17,7 @@ from facilitator.store.database import Database
 from facilitator.store.models import Addendum, GroupSession
 
 from .historyfixtures import TODAY, make_history
+from .test_group_form import settle
 
 SIZE = (130, 45)
 
@@ -41,7 +42,7 @@ async def test_history_lists_sessions_newest_first_and_filters(database, history
     app = make_app(database, lambda: HomeScreen(database))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("h")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
         listed = rows(app, "#sessions")
         assert [r[0] for r in listed] == [
@@ -55,11 +56,11 @@ async def test_history_lists_sessions_newest_first_and_filters(database, history
         # 13 Nov: Avery and Casey attended, Blake absent; unsigned.
         assert listed[0][4:] == ["2", "1", "unsigned"]
         await pilot.press("slash", *"boredom")
-        await pilot.pause()
+        await settle(pilot)
         filtered = rows(app, "#sessions")
         assert len(filtered) == 1 and "Boredom" in filtered[0][2]
         await pilot.press("ctrl+a", "backspace", *"no such topic")
-        await pilot.pause()
+        await settle(pilot)
         assert rows(app, "#sessions") == []
 
 
@@ -119,7 +120,7 @@ async def test_report_puts_outreach_first_and_shows_contract_figures(database, h
     group_id, _, _ = history
     app = make_app(database, lambda: ReportScreen(database, group_id, today=TODAY))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         outreach = text_of(app, "#outreach")
         # 15 Nov is a Sunday: the last complete week is W45
         # (Casey: 2.5 h = 30 min late + excused + absent).
@@ -144,12 +145,12 @@ async def test_report_puts_outreach_first_and_shows_contract_figures(database, h
         ]
         # Narrow the range to the first week: Blake's absences fall outside it.
         await pilot.press("slash", *"2026-11-02", "tab", *"2026-11-08", "enter")
-        await pilot.pause()
+        await settle(pilot)
         figures = {r[0]: r[1:] for r in rows(app, "#report")}
         assert figures["Blake Moreno"][:2] == ["3", "3"]
         assert "Blake" not in text_of(app, "#outreach")
         await pilot.press("slash", *"2026-13-40", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert any("not a date" in str(n.message) for n in app._notifications)
 
 
@@ -157,11 +158,11 @@ async def test_member_screen_heat_map_weeks_streak_and_topics(database, history)
     group_id, ids, _ = history
     app = make_app(database, lambda: ReportScreen(database, group_id, today=TODAY))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#report", DataTable)
         table.move_cursor(row=[r[0] for r in rows(app, "#report")].index("Blake Moreno"))
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MemberScreen)
         summary = text_of(app, "#member-summary")
         assert "6 sessions: 4 present" in summary and "2 absences in a row" in summary
@@ -186,3 +187,31 @@ def test_member_screen_snapshot(snap_compare, database, history) -> None:  # typ
         database, lambda: MemberScreen(database, group_id, ids["Blake Moreno"], today=TODAY)
     )
     assert snap_compare(app, terminal_size=(120, 40))
+
+
+async def test_history_keeps_its_filter_on_return_from_a_session(database, history) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database, lambda: HistoryScreen(database))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"boredom", "enter")
+        await settle(pilot)
+        assert len(rows(app, "#sessions")) == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionDetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        listed = rows(app, "#sessions")
+        assert len(listed) == 1 and "Boredom" in listed[0][2]
+
+
+async def test_report_of_a_group_gone_says_so(database, history) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database, lambda: ReportScreen(database, 999_999, today=TODAY))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        assert rows(app, "#report") == []
+        assert not app.screen.query_one("#report", DataTable).loading
+        messages = [str(n.message) for n in app._notifications]
+        assert "this group is no longer in the database" in messages

@@ -37,12 +37,17 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def test_not_here_until_the_end_then_absent(database: Database, clock: FakeClock) -> None:
-    session_id = make_session(database, clock)
-    app = make_app(
+def home_live_app(database: Database, session_id: str, clock: FakeClock):  # type: ignore[no-untyped-def]
+    """The app on the session's live screen, opened as from home (the end goes back)."""
+    return make_app(
         database,
         lambda: LiveScreen(open_live(database, session_id, clock=clock), exit_on_end=False),
     )
+
+
+async def test_not_here_until_the_end_then_absent(database: Database, clock: FakeClock) -> None:
+    session_id = make_session(database, clock)
+    app = home_live_app(database, session_id, clock)
     async with app.run_test(size=SMALL, notifications=True) as pilot:
         await settle(pilot)
         live = app.screen
@@ -165,3 +170,40 @@ async def test_ctrl_q_on_a_live_session_says_it_is_kept(
         await pilot.pause()
     said = capsys.readouterr()
     assert "Session kept — `facilitator run 'Tuesday Evening'` resumes it." in said.err + said.out
+
+
+async def test_end_warns_about_notes_as_stored_like_signing(
+    database: Database, clock: FakeClock
+) -> None:
+    """A note written on another laptop counts at once: `e` names only the members signing
+    would name as having no progress note."""
+    from sqlmodel import select
+
+    from facilitator.session.notes import note_problems, save_note
+    from facilitator.store.models import Participant
+
+    session_id = make_session(database, clock)
+    app = home_live_app(database, session_id, clock)
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("c", *"AVQ1", "enter", *"BLM2", "enter", "escape")
+        await settle(pilot)
+        with database.session() as db:  # another laptop writes Avery's note
+            session = db.get(GroupSession, session_id)
+            avery = db.exec(select(Participant).where(Participant.name == "Avery Quinn")).one()
+            assert session is not None
+            save_note(
+                db,
+                session=session,
+                participant_id=avery.id,
+                note_format="DAP",
+                fields={"Data": "Shared a plan for the weekend."},
+                now=clock(),
+            )
+        await pilot.press("e")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#detail").content)
+        assert "1 member(s) attended and have no progress note: Blake M." in detail
+        assert "Avery" not in detail.split("absent")[-1]
+        with database.session() as db:
+            assert note_problems(db, session_id).missing == ["Blake Moreno"]

@@ -2,63 +2,75 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import Input
 
-from facilitator.screens.table_screen import BoxedTableScreen, table_keys
+from facilitator.screens.table_screen import BoxedTableScreen, boxed_keys
 from facilitator.store.models import Status
 from facilitator.widgets.plain import plain
+from facilitator.widgets.tables import Column, fill_rows
+
+if TYPE_CHECKING:
+    from facilitator.reports.history import SessionSummary
+
+
+def _state(row: SessionSummary) -> str:
+    """`signed`, `unsigned` (ended), or the state in capitals (`LIVE`, `VOID`)."""
+    return "signed" if row.signed else {"ended": "unsigned"}.get(row.state, row.state.upper())
+
+
+COLUMNS: tuple[Column[SessionSummary], ...] = (
+    ("date", lambda row: row.local_date.isoformat()),
+    ("group", lambda row: plain(row.group)),
+    ("topic", lambda row: plain(row.topic)),
+    ("facilitator", lambda row: plain(row.facilitator)),
+    ("attended", lambda row: str(row.attended)),
+    ("absent", lambda row: str(row.counts[Status.ABSENT])),
+    ("state", _state),
+)
 
 
 class HistoryScreen(BoxedTableScreen):
     """Sessions newest first, with attendance counts and whether each is signed."""
 
     HELP_TITLE = "History — keys"
-    BINDINGS = table_keys(
+    TITLE_TEXT = "Session history"
+    TABLE_ID = "sessions"
+    BINDINGS = boxed_keys(
         "history",
-        Binding("enter", "open", "Open session", key_display="enter", id="history.open"),
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="history.filter"),
+        ("open", "Open session"),
+        ("focus_filter", "filter", "Filter"),
         Binding("x", "export", "Export", id="history.export"),
         Binding("t", "audit", "Audit trail", id="history.audit"),
     )
 
-    def compose(self) -> ComposeResult:
-        yield Label("Session history", id="home-title")
+    def boxes(self) -> ComposeResult:
         yield Input(placeholder="/ filter by group, topic or facilitator", id="history-filter")
-        self.table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        yield self.table
-        yield Footer()
 
     def on_screen_resume(self) -> None:
         # Also runs when the screen is first shown: load once, then on every return to it.
         self.reload()
 
-    def reload(self, text: str = "") -> None:
-        """Reload the list (optionally filtered)."""
+    def reload(self, text: str | None = None) -> None:
+        """Reload the list (filtered by `text`, by default the text in the filter box), off the
+        event loop; the table says it is loading meanwhile."""
         from facilitator.reports.history import list_sessions
 
-        self.table.clear(columns=True)
-        self.table.add_columns(
-            "date", "group", "topic", "facilitator", "attended", "absent", "state"
-        )
-        with self.database.session() as db:
-            rows = list_sessions(db, group_id=self.group_id, text=text)
-        for row in rows:
-            state = (
-                "signed" if row.signed else {"ended": "unsigned"}.get(row.state, row.state.upper())
-            )
-            self.table.add_row(
-                row.local_date.isoformat(),
-                plain(row.group),
-                plain(row.topic),
-                plain(row.facilitator),
-                str(row.attended),
-                str(row.counts[Status.ABSENT]),
-                state,
-                key=row.id,
-            )
+        if text is None:
+            text = self.query_one("#history-filter", Input).value
+
+        def read() -> list[SessionSummary]:
+            with self.database.session() as db:
+                return list_sessions(db, group_id=self.group_id, text=text)
+
+        self.load(self.table, read, self._show)
+
+    def _show(self, rows: list[SessionSummary]) -> None:
+        fill_rows(self.table, COLUMNS, ((row.id, row) for row in rows))
 
     @on(Input.Changed, "#history-filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
-from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
@@ -32,6 +29,9 @@ if TYPE_CHECKING:
     from facilitator.common.clock import Now
     from facilitator.reports.today import Meeting
     from facilitator.screens.group_form import GroupValues
+
+    FormValues = tuple[GroupValues | None, list[tuple[str, str]]]
+    """A group's settings (None: a new group) and the curricula (id, title) to offer."""
     from facilitator.session.signing import UnsignedCount
     from facilitator.store.models import Group, GroupSession
 
@@ -43,6 +43,20 @@ WELCOME = (
     "To look around first, quit (q) and run `facilitator demo`: a practice group with "
     "fictional members."
 )
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The groups as stored, with what the screen shows beside them."""
+
+    lines: list[GroupLine]
+    overdue: UnsignedCount
+    """Unsigned sessions ended over 24 hours ago, and those missing a member's note."""
+    day: dt.date
+    meetings: list[Meeting]
+    """Today's meetings across groups, by start time."""
+    scheduled: bool
+    """Whether any group has a schedule (else the today list is not shown)."""
 
 
 @dataclass(frozen=True)
@@ -75,35 +89,8 @@ class HomeScreen(TodayScreen):
         Binding("q", "app.quit", "Quit", show=False, id="home.quit"),  # the footer shows ^q
     ]
 
-    @dataclass
-    class Loaded(Message):
-        """The groups as stored (posted from the loading thread)."""
-
-        lines: list[GroupLine]
-        overdue: UnsignedCount
-        """Unsigned sessions ended over 24 hours ago, and those missing a member's note."""
-
-        day: dt.date | None = None
-        meetings: list[Meeting] | None = None
-        """Today's meetings across groups, by start time."""
-
-        scheduled: bool = False
-        """Whether any group has a schedule (else the today list is not shown)."""
-
-        error: str | None = None
-
-    @dataclass
-    class FormReady(Message):
-        """The group form's values and the curricula to offer (posted from a thread)."""
-
-        group_id: int | None
-        values: GroupValues | None
-        curricula: list[tuple[str, str]]
-        error: str | None = None
-
     def __init__(self, database: Database, now: Now | None = None) -> None:
-        super().__init__()
-        self.database = database
+        super().__init__(database)
         self.now = now
         """The clock today's meetings are read by (default: the wall clock)."""
         self._shown_once = False
@@ -143,38 +130,34 @@ class HomeScreen(TodayScreen):
         """Reload after a change to today's meetings."""
         self._load()
 
-    @work(thread=True, exclusive=True, group="home-load")
     def _load(self) -> None:
+        self.work.submit(self._read, self._loaded, change=False)
+
+    def _read(self) -> Loaded:
+        """The groups, the unsigned sessions and today's meetings as stored (in a thread)."""
         from facilitator.common.timeutil import utcnow
         from facilitator.program.groups import list_groups
         from facilitator.session.lifecycle import last_session, live_session
-        from facilitator.session.signing import UnsignedCount, unsigned_count
+        from facilitator.session.signing import unsigned_count
 
-        try:
-            with self.database.session() as db:
-                lines = [
-                    GroupLine(
-                        s.group,
-                        s.members,
-                        live_session(db, s.group) is not None,
-                        last_session(db, s.group),
-                    )
-                    for s in list_groups(db)
-                ]
-                now = self.now() if self.now else utcnow()
-                unsigned = unsigned_count(db, now)
-                day, meetings, scheduled = load_today(db, now)
-            loaded = self.Loaded(lines, unsigned, day, meetings, scheduled)
-        except UserError as exc:
-            loaded = self.Loaded([], UnsignedCount(0, 0), error=str(exc))
-        if not get_current_worker().is_cancelled:  # a newer load is on its way
-            self.post_message(loaded)
+        with self.database.session() as db:
+            lines = [
+                GroupLine(
+                    s.group,
+                    s.members,
+                    live_session(db, s.group) is not None,
+                    last_session(db, s.group),
+                )
+                for s in list_groups(db)
+            ]
+            now = self.now() if self.now else utcnow()
+            unsigned = unsigned_count(db, now)
+            day, meetings, scheduled = load_today(db, now)
+        return Loaded(lines, unsigned, day, meetings, scheduled)
 
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
-        if event.error is not None:
-            self.notify(event.error, severity="error", markup=False)
-            return
+    def _loaded(self, event: Loaded | None) -> None:
+        if event is None:
+            return  # refused, and said so
         keep = selected_key(self.table)
         self.table.clear(columns=True)
         self.table.add_columns("group", "members", "session", "last session", "curriculum")
@@ -191,8 +174,7 @@ class HomeScreen(TodayScreen):
                 key=str(group.id),
             )
         self._flag_unsigned(event.overdue)
-        if event.day is not None:
-            self.show_today(event.day, event.meetings or [], event.scheduled)
+        self.show_today(event.day, event.meetings, event.scheduled)
         empty = self.table.row_count == 0
         self.refresh_bindings()
         self.table.display = not empty
@@ -298,37 +280,37 @@ class HomeScreen(TodayScreen):
         if group_id is not None:
             self._load_form(group_id)
 
-    @work(thread=True, exclusive=True, group="home-form")
     def _load_form(self, group_id: int | None) -> None:
+        self.work.submit(
+            lambda: self._read_form(group_id),
+            lambda read: self._form_ready(group_id, read),
+            change=False,
+        )
+
+    def _read_form(self, group_id: int | None) -> FormValues:
+        """The group's values (None: a new group) and the curricula to offer (in a thread)."""
         from facilitator.curriculum.catalog import discover
         from facilitator.screens.group_form import GroupValues
         from facilitator.store.models import Group
 
         curricula = [(c.id, c.title) for c in discover().curricula.values()]
-        try:
-            values = None
-            if group_id is not None:
-                with self.database.session() as db:
-                    group = db.get(Group, group_id)
-                    if group is None:
-                        raise UserError("this group is no longer in the database")
-                    values = GroupValues.of(group)
-            ready = self.FormReady(group_id, values, curricula)
-        except UserError as exc:
-            ready = self.FormReady(group_id, None, [], str(exc))
-        self.post_message(ready)
+        if group_id is None:
+            return None, curricula
+        with self.database.session() as db:
+            group = db.get(Group, group_id)
+            if group is None:
+                raise UserError("this group is no longer in the database")
+            return GroupValues.of(group), curricula
 
-    @on(FormReady)
-    def _form_ready(self, event: FormReady) -> None:
+    def _form_ready(self, group_id: int | None, read: FormValues | None) -> None:
         from facilitator.screens.group_form import GroupFormScreen
 
-        if event.error is not None:
-            self.notify(event.error, severity="error", markup=False)
-            return
-        form = GroupFormScreen(
-            self.database, group_id=event.group_id, values=event.values, curricula=event.curricula
-        )
-        self.app.push_screen(form, self._group_saved)
+        if read is not None:
+            values, curricula = read
+            form = GroupFormScreen(
+                self.database, group_id=group_id, values=values, curricula=curricula
+            )
+            self.app.push_screen(form, self._group_saved)
 
     def _group_saved(self, message: str | None) -> None:
         # (`on_screen_resume` reloads the list when the form closes.)

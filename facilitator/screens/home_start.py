@@ -3,11 +3,7 @@ shows what would start (asking for a curriculum first when the group has none)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from textual import on, work
-from textual.message import Message
 
 from facilitator.errors import UserError
 from facilitator.screens.dialogs import ChooseScreen
@@ -22,44 +18,23 @@ if TYPE_CHECKING:
 class StartingScreen(TableScreen):
     """A table screen whose rows lead to a group's session (`start_group`)."""
 
-    database: Database
-
-    @dataclass
-    class Planned(Message):
-        """What `enter` would start for a group (posted from a thread), or why not."""
-
-        plan: StartPlan | None
-        error: str | None = None
-
-    @dataclass
-    class Opened(Message):
-        """A session started or resumed, ready for the live screen (posted from a thread)."""
-
-        live: LiveSession | None
-        error: str | None = None
-
     def start_group(self, group_id: int) -> None:
         """Resume the group's live session at once, or show what would start."""
         self._plan(group_id, None)
 
-    @work(thread=True, exclusive=True, group="home-open")
     def _plan(self, group_id: int, curriculum: str | None) -> None:
+        """Read what would start (off the event loop), then act on it."""
         from facilitator.screens.start_dialog import plan_start
 
-        try:
-            planned = self.Planned(plan_start(self.database, group_id, curriculum))
-        except UserError as exc:
-            planned = self.Planned(None, str(exc))
-        self.post_message(planned)
+        self.work.submit(
+            lambda: plan_start(self.database, group_id, curriculum), self._planned, change=False
+        )
 
-    @on(Planned)
-    def _planned(self, event: Planned) -> None:
+    def _planned(self, plan: StartPlan | None) -> None:
         from facilitator.screens.start_dialog import StartDialog
 
-        plan = event.plan
         if plan is None:
-            self.notify(event.error or "", severity="error", markup=False)
-            return
+            return  # refused, and said so
         if plan.live_session is not None:
             self._open(plan.group_id, None, None)
         elif plan.no_curriculum is not None:
@@ -87,40 +62,43 @@ class StartingScreen(TableScreen):
         """The person at the keyboard as the app knows them ("" until known)."""
         return str(getattr(self.app, "keyboard_user", "") or "")
 
-    @work(thread=True, exclusive=True, group="home-open")
     def _open(self, group_id: int, curriculum: str | None, topic: str | None) -> None:
-        from facilitator.common.timeutil import utcnow
-        from facilitator.program.staff import actor
-        from facilitator.session.lifecycle import start_or_resume
-        from facilitator.session.live import open_live
-        from facilitator.store.models import Group
-
+        """Start or resume the session (off the event loop), then show the live screen."""
         user = self.app_user()
-        try:
-            with self.database.session() as db:
-                group = db.get(Group, group_id)
-                if group is None:
-                    raise UserError("this group is no longer in the database")
-                opened = start_or_resume(
-                    db,
-                    group=group,
-                    curriculum=curriculum,
-                    topic=topic,
-                    facilitator=user or None,
-                    now=utcnow(),
-                )
-                who = user or actor(db)
-            live = open_live(self.database, opened.session_id, actor=who)
-            message = self.Opened(live)
-        except UserError as exc:
-            message = self.Opened(None, str(exc))
-        self.post_message(message)
+        self.work.submit(
+            lambda: _start(self.database, group_id, curriculum, topic, user),
+            self._opened,
+            change=False,
+        )
 
-    @on(Opened)
-    def _opened(self, event: Opened) -> None:
+    def _opened(self, live: LiveSession | None) -> None:
         from facilitator.screens.live import LiveScreen
 
-        if event.live is None:
-            self.notify(event.error or "", severity="error", markup=False)
-            return
-        self.app.push_screen(LiveScreen(event.live, exit_on_end=False))
+        if live is not None:
+            self.app.push_screen(LiveScreen(live, exit_on_end=False))
+
+
+def _start(
+    database: Database, group_id: int, curriculum: str | None, topic: str | None, user: str
+) -> LiveSession:
+    """Start the group's session (or resume its live one) as `user` (if known)."""
+    from facilitator.common.timeutil import utcnow
+    from facilitator.program.staff import actor
+    from facilitator.session.lifecycle import start_or_resume
+    from facilitator.session.live import open_live
+    from facilitator.store.models import Group
+
+    with database.session() as db:
+        group = db.get(Group, group_id)
+        if group is None:
+            raise UserError("this group is no longer in the database")
+        opened = start_or_resume(
+            db,
+            group=group,
+            curriculum=curriculum,
+            topic=topic,
+            facilitator=user or None,
+            now=utcnow(),
+        )
+        who = user or actor(db)
+    return open_live(database, opened.session_id, actor=who)

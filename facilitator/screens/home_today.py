@@ -9,13 +9,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
 from textual.widgets import DataTable, Label
 
 from facilitator.errors import UserError
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
 from facilitator.screens.home_start import StartingScreen
-from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.models import Group
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from facilitator.reports.today import Meeting
+    from facilitator.store.database import Database
 
 STATE_STYLES = {
     "live": "bold",
@@ -44,13 +43,11 @@ class TodayScreen(StartingScreen):
     today_table: DataTable[object]
     """Today's meetings (made in `compose`)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
         self.day: dt.date | None = None
         """The local date whose meetings are listed."""
         self.meetings: dict[str, Meeting] = {}
-        self.today_work = WorkQueue(self, "home-today")
-        """Cancelling and taking back, off the event loop."""
 
     def show_today(self, day: dt.date, meetings: list[Meeting], scheduled: bool) -> None:
         """List the day's meetings; hidden when no group has a schedule."""
@@ -148,7 +145,7 @@ class TodayScreen(StartingScreen):
                 change(db, group, actor_of(app, db))
             return done
 
-        self.today_work.submit(job, self._changed)
+        self.work.submit(job, self._changed)
 
     def _changed(self, message: str | None) -> None:
         if message is not None:
@@ -158,12 +155,6 @@ class TodayScreen(StartingScreen):
     def reload_all(self) -> None:
         """Load today's meetings and the groups again."""
         raise NotImplementedError
-
-    @on(WorkQueue.Done)
-    async def _today_done(self, event: WorkQueue.Done) -> None:
-        if event.error is not None:
-            self.notify(event.error, severity="error", markup=False)
-        await event.settle()
 
 
 def load_today(db: Session, now: dt.datetime) -> tuple[dt.date, list[Meeting], bool]:

@@ -96,6 +96,7 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         self.live.actor = self.live.actor or getattr(self.app, "actor", "")  # who is at the keys
         self.agenda_panel = self.query_one(AgendaPanel)
         self.roster_panel = self.query_one(RosterPanel)
+        self._fit()
         self.notes_panel = self.query_one(NotesPanel)
         self.clock_line = self.query_one(SessionClock)
         self.qr_panel = self.query_one(QRPanel)
@@ -127,9 +128,16 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         await self.phone.stop()
 
     def on_resize(self) -> None:
-        # On a small terminal keep the countdown, roster and notes; drop the agenda list. The QR
-        # stands beside the roster from 120 columns (if it fits in height).
-        self.set_class(self.size.width < 100 or self.size.height < 32, "-compact")
+        self._fit()
+
+    def _fit(self) -> None:
+        # On a small terminal keep the countdown, roster and notes; drop the agenda list (and
+        # the roster's counts keep to one line). The QR stands beside the roster from 120
+        # columns (if it fits in height).
+        compact = self.size.width < 100 or self.size.height < 32
+        self.set_class(compact, "-compact")
+        if hasattr(self, "roster_panel"):
+            self.roster_panel.count_lines = 1 if compact else 2
         self.set_class(self.size.width < 120 or self.size.height < 32, "-narrow")
 
     # -- saving in order -----------------------------------------------------------------------

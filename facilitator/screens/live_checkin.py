@@ -160,7 +160,7 @@ class PhoneCheckin:
             on_answer=lambda _attendance_id: self._on_answer(),
         )
         try:
-            await server.start(options.host or default_host(), options.port)
+            await server.start(options.host or default_host(), options.port, sock=options.listening)
         except CheckinError as exc:
             self._qr_panel.show_off(str(exc))
             self._screen.notify(

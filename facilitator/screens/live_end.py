@@ -10,33 +10,43 @@ from facilitator.screens.dialogs import ConfirmScreen
 if TYPE_CHECKING:
     from facilitator.screens.live import LiveScreen
     from facilitator.session.live import LiveSession, Snapshot
+    from facilitator.session.notes import NoteProblems
 
 
-def _names(entries: list, limit: int = 12) -> str:  # type: ignore[type-arg]
-    names = [e.participant.short_name for e in entries]
+def _names(names: list[str], limit: int = 12) -> str:
     more = len(names) - limit
     return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
+def note_problems_of(live: LiveSession) -> NoteProblems:
+    """The session's notes as a reviewer (and signing) sees them: who attended and has no
+    progress note, and which notes read alike (as saved; for a thread)."""
+    from facilitator.session.notes import note_problems
+
+    with live.database.session() as db:
+        return note_problems(db, live.session_id)
+
+
 def end_warnings(live: LiveSession) -> str:
     """Who will be marked absent, who attended without a progress note, and which notes read
-    alike (as saved)."""
+    alike (as saved; for a thread). Members are named as on the roster (`Avery Q.`)."""
     snap = live.snapshot
-    waiting = snap.not_here
+    short = {e.participant.name: e.participant.short_name for e in snap.roster}
+    waiting = [e.participant.short_name for e in snap.not_here]
     lines = [f"{len(waiting)} member(s) not here will be marked absent."]
     if waiting:
         lines[0] = lines[0][:-1] + f": {_names(waiting).rstrip('.')}."
-    missing = snap.missing_notes
+    problems = note_problems_of(live)
+    missing = [short.get(name, name) for name in problems.missing]
     if missing:
         lines.append(
             f"{len(missing)} member(s) attended and have no progress note: {_names(missing)}"
             " (write them on the session's record before signing)."
         )
-    names = {e.participant.id: e.participant.short_name for e in snap.roster}
-    for pair in live.cloned_notes():
+    for first, second in problems.cloned:
         lines.append(
-            f"Warning: the progress notes of {names.get(pair.first)} and "
-            f"{names.get(pair.second)} are {pair.ratio:.0%} alike — individualise them"
+            f"Warning: the progress notes of {short.get(first, first)} and "
+            f"{short.get(second, second)} read alike — individualise them"
             " (cloned notes fail audits)."
         )
     return "\n".join(lines)
@@ -76,7 +86,11 @@ class EndFlow:
         await screen.phone.stop()
         screen.qr_panel.show_off("The session has ended: phone check-in is closed.")
         self._message = ended_message(screen.live.snapshot)
-        missing = len(screen.live.snapshot.missing_notes)
+        screen.work.submit(lambda: note_problems_of(screen.live), self._offer, change=False)
+
+    def _offer(self, problems: NoteProblems | None) -> None:
+        screen = self._screen
+        missing = len(problems.missing) if problems else 0
         detail = f"{missing} member(s) who attended have no progress note yet." if missing else ""
         offer = ConfirmScreen(
             f"{self._message}\nOpen its record to finish the notes and sign? (y/n)",

@@ -1,25 +1,20 @@
-"""Notes on the live screen: saved a second after typing stops, and on every change of view.
-
-Saves go through the screen's work queue, so they are stored in order with every other action;
-the selected member's note is shown only after the saves queued before it, so it is the one
-stored. The text saved is taken when the save is asked for: nothing typed is lost.
-"""
+"""Notes on the live screen: saved a second after typing stops, and on every change of view
+(see `notes_keeping`), in order with every other action of the session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from facilitator.screens.notes_keeping import NotesKeeping, Store
+
 if TYPE_CHECKING:
     from textual.screen import Screen
-    from textual.timer import Timer
 
     from facilitator.screens.work_queue import WorkQueue
     from facilitator.session.live import LiveSession
     from facilitator.store.models import Note
     from facilitator.widgets.notes_panel import NotesPanel
-
-AUTOSAVE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,37 +28,23 @@ class MemberNote:
     note_format: str
 
 
-class NotesKeeper:
+class NotesKeeper(NotesKeeping):
     """Keeps the notes panel and the stored notes in step for one live screen."""
 
     def __init__(
         self, screen: Screen[None], live: LiveSession, panel: NotesPanel, work: WorkQueue
     ) -> None:
-        self._screen = screen
+        super().__init__(screen, panel, work)
         self._live = live
-        self._panel = panel
-        self._work = work
-        self._timer: Timer | None = None
-        self._wanted: int | None = None
 
-    def typed(self) -> None:
-        """A note changed: save it once typing has stopped for a second."""
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self._screen.set_timer(AUTOSAVE_SECONDS, self.save)
+    def can_save(self) -> bool:
+        """Until the session is signed (and while the screen is open)."""
+        return self._screen.is_mounted and self._live.snapshot.session.signed_at is None
 
-    def save(self) -> None:
-        """Queue a save of whichever note differs from what is stored."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if not self._screen.is_mounted or self._live.snapshot.session.signed_at is not None:
-            return
-        session_text = self._panel.session_edited()
-        member_fields = self._panel.member_edited()
-        member = self._panel.member_id
-        if session_text is None and member_fields is None:
-            return
+    def store(
+        self, session_text: str | None, member: int | None, member_fields: dict[str, str] | None
+    ) -> Store:
+        """Save through the live session."""
 
         def store() -> bool:
             if session_text is not None:
@@ -72,21 +53,16 @@ class NotesKeeper:
                 self._live.save_member_note(member, member_fields)
             return True
 
-        def stored(done: bool | None) -> None:
-            if done:
-                self._panel.mark_saved(session_text, member, member_fields)
-
-        self._work.submit(store, stored)
+        return store
 
     def show_member(self, participant_id: int | None) -> None:
         """Show a member's note (None: nobody selected) once the saves queued are stored."""
-        self._wanted = participant_id
-        self._work.submit(lambda: self._member_note(participant_id), self._show)
+        self.show_after_saves(participant_id, lambda: self._member_note(participant_id), self._load)
 
     async def show_member_now(self, participant_id: int | None) -> None:
         """Show a member's note at once (nothing queued yet: the screen has just opened)."""
         self._wanted = participant_id
-        await self._show(self._member_note(participant_id))
+        await self._load(self._member_note(participant_id))
 
     def _member_note(self, participant_id: int | None) -> MemberNote:
         snap = self._live.snapshot
@@ -99,10 +75,7 @@ class NotesKeeper:
             snap.group.note_format,
         )
 
-    async def _show(self, shown: MemberNote | None) -> None:
-        if shown is None or shown.participant_id != self._wanted:
-            return  # the cursor has moved on: a later job shows that member
-        self.save()  # anything typed since the cursor moved, to the member it was typed for
+    async def _load(self, shown: MemberNote) -> None:
         await self._panel.load_member(
             shown.participant_id, shown.name, shown.note, shown.headings, shown.note_format
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from facilitator.screens.work_queue import WorkQueue
@@ -32,39 +33,36 @@ def pending_text(count: int, busy: bool) -> str:
     return f"{changes} waiting to save{why} — retrying"
 
 
+@dataclass
 class LiveSync:
     """Polls for changes made elsewhere; shows changes still waiting to be saved."""
 
-    def __init__(
-        self,
-        live: LiveSession,
-        work: WorkQueue,
-        roster_panel: RosterPanel,
-        on_change: Callable[[], None],
-    ) -> None:
-        self._live = live
-        self._work = work
-        self._roster_panel = roster_panel
-        self._on_change = on_change
-        self._polling = False
+    live: LiveSession
+    work: WorkQueue
+    """The screen's queue: the polls go through it, and it knows what waits to be saved."""
+    roster_panel: RosterPanel
+    on_change: Callable[[], None]
+    """Reloads and redraws the screen after a change made elsewhere."""
+    _polling: bool = field(default=False, init=False)
+    """A read of the change marker is under way."""
 
     def poll(self) -> None:
         """Read the change marker off the event loop (one read at a time, none while changes
         wait: the screen reloads after them anyway); on a change, reload and redraw."""
-        if self._polling or self._work.waiting() is not None or not self._live.live:
+        if self._polling or self.work.waiting() is not None or not self.live.live:
             return
         self._polling = True
 
         def after(changed: bool | None) -> None:
             self._polling = False
             if changed:
-                self._on_change()
+                self.on_change()
 
-        self._work.submit(self._live.poll, after, change=False)
+        self.work.submit(self.live.poll, after, change=False)
 
     def show_pending(self) -> None:
         """Say on the roster how many changes wait to be saved (once they took `SLOW`)."""
-        waiting = self._work.waiting()
+        waiting = self.work.waiting()
         slow = waiting is not None and time.monotonic() - waiting.since >= SLOW
         text = pending_text(waiting.count, waiting.reason is not None) if waiting and slow else ""
-        self._roster_panel.show_pending(text)
+        self.roster_panel.show_pending(text)

@@ -4,6 +4,7 @@ their groups, check-in scales over time, streak, topics."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -11,22 +12,46 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
+from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
 from facilitator.widgets.heatmap import HeatMap
 from facilitator.widgets.plain import plain
 from facilitator.widgets.week_bars import WeekBars
 
 if TYPE_CHECKING:
+    from facilitator.reports.attendance import ParticipantAttendance
     from facilitator.reports.cycle import Cycle
+    from facilitator.reports.member import HistoryRow, ProgramWeek
     from facilitator.session.scales import ScalePoint
 
 
-class MemberScreen(Screen[None]):
+@dataclass(frozen=True)
+class MemberRead:
+    """What the member screen shows, read in one go off the event loop."""
+
+    name: str
+    group_name: str
+    weekly_hours: float
+    joined: dt.date
+    today: dt.date
+    history: list[HistoryRow]
+    weeks: list[ProgramWeek]
+    group_hours: dict[str, float]
+    """Hours in each of the member's groups (by name)."""
+    scales: tuple[str, ...]
+    points: list[ScalePoint]
+    figures: ParticipantAttendance | None
+    cycle: Cycle | None
+    """Topics covered and to come (None: the group has no curriculum)."""
+    titles: dict[str, str]
+    """The curriculum's topic titles by id."""
+
+
+class MemberScreen(WorkScreen):
     """Everything a lead needs to see about one member of one group."""
 
     COMMANDS = {ScreenActions}
@@ -44,11 +69,10 @@ class MemberScreen(Screen[None]):
     def __init__(
         self, database: Database, group_id: int, participant_id: int, today: dt.date | None = None
     ) -> None:
-        super().__init__()
-        self.database = database
-        self.group_id = group_id
-        self.participant_id = participant_id
+        super().__init__(database)
+        self.group_id, self.participant_id = group_id, participant_id
         self.today = today
+        """The day the figures run to (default: today in the group's zone)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="member"):
@@ -68,12 +92,16 @@ class MemberScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.load(self.query_one("#member", VerticalScroll), self._read, self._show)
+
+    def _read(self) -> MemberRead:
+        """Everything the screen shows of the member (in a thread)."""
         from facilitator.common.timeutil import today_in
         from facilitator.curriculum.catalog import discover
+        from facilitator.errors import UserError
         from facilitator.program.roster import members
         from facilitator.reports.attendance import attendance_report
         from facilitator.reports.cycle import cycle_of
-        from facilitator.reports.history import calendar
         from facilitator.reports.member import member_history, program_weeks
         from facilitator.reports.program import program_report
         from facilitator.session.lifecycle import propose_topic
@@ -83,7 +111,8 @@ class MemberScreen(Screen[None]):
         with self.database.session() as db:
             group = db.get(Group, self.group_id)
             person = db.get(Participant, self.participant_id)
-            assert group is not None and person is not None
+            if group is None or person is None:
+                raise UserError("this member is no longer in the database")
             today = self.today or today_in(group.timezone)
             membership = next(
                 (
@@ -94,32 +123,52 @@ class MemberScreen(Screen[None]):
                 None,
             )
             joined = membership.joined if membership else today
-            history = member_history(db, group, self.participant_id)
-            weeks = program_weeks(db, self.participant_id, today)
             across = program_report(
                 db, today=today, participant_id=self.participant_id, weekly_hours=group.weekly_hours
             ).people
             scales = scales_of(group)
-            points = scale_history(db, self.participant_id, group_id=group.id) if scales else []
             report = attendance_report(db, group, date_from=joined, date_to=None, today=today)
-            figures = next((row for pid, row in report.rows() if pid == self.participant_id), None)
             cycle: Cycle | None = None
-            curriculum = None
-            if group.curriculum_id:
-                catalog = discover()
-                curriculum = catalog.curricula.get(group.curriculum_id)
-                if curriculum is not None:
-                    next_topic = propose_topic(db, group, curriculum).id
-                    cycle = cycle_of(
-                        db, group, self.participant_id, curriculum, next_topic=next_topic,
-                        today=today,
-                    )  # fmt: skip
+            titles: dict[str, str] = {}
+            curriculum = (
+                discover().curricula.get(group.curriculum_id) if group.curriculum_id else None
+            )
+            if curriculum is not None:
+                next_topic = propose_topic(db, group, curriculum).id
+                cycle = cycle_of(
+                    db, group, self.participant_id, curriculum, next_topic=next_topic, today=today
+                )
+                titles = {t.id: plain(t.title).plain for t in curriculum.sessions}
+            return MemberRead(
+                name=person.name,
+                group_name=group.name,
+                weekly_hours=group.weekly_hours,
+                joined=joined,
+                today=today,
+                history=member_history(db, group, self.participant_id),
+                weeks=program_weeks(db, self.participant_id, today),
+                group_hours=across[0].group_hours if across else {},
+                scales=scales,
+                points=scale_history(db, self.participant_id, group_id=group.id) if scales else [],
+                figures=next(
+                    (row for pid, row in report.rows() if pid == self.participant_id), None
+                ),
+                cycle=cycle,
+                titles=titles,
+            )
+
+    def _show(self, read: MemberRead) -> None:
+        from facilitator.reports.history import calendar
 
         self.query_one("#member-title", Label).update(
             Text.assemble(
-                plain(person.name, "bold"), "  ·  ", plain(group.name), f"  ·  joined {joined}"
+                plain(read.name, "bold"),
+                "  ·  ",
+                plain(read.group_name),
+                f"  ·  joined {read.joined}",
             )
         )
+        figures = read.figures
         if figures is not None:
             streak = figures.consecutive_absences
             summary = Content.assemble(
@@ -128,39 +177,36 @@ class MemberScreen(Screen[None]):
                 f"{figures.absent} absent"
                 f"  ·  {figures.hours:.2f} h  ·  ",
                 (f"{streak} absences in a row", "bold $error" if streak >= 2 else ""),
-                f"  ·  weeks below {group.weekly_hours:g} h: {figures.weeks_below_minimum}",
+                f"  ·  weeks below {read.weekly_hours:g} h: {figures.weeks_below_minimum}",
             )
         else:
             summary = Content("No sessions yet.")
         self.query_one("#member-summary", Label).update(summary)
-        self.query_one(HeatMap).show(calendar(history), joined, today)
-        self._show_groups(across[0].group_hours if across else {}, group.name)
-        several = any(len(w.parts) > 1 for w in weeks)
+        self.query_one(HeatMap).show(calendar(read.history), read.joined, read.today)
+        self._show_groups(read.group_hours, read.group_name)
+        weeks = read.weeks
         self.query_one(WeekBars).show(
-            [w.week for w in weeks], group.weekly_hours, [w.parts for w in weeks]
+            [w.week for w in weeks], read.weekly_hours, [w.parts for w in weeks]
         )
-        if several:
+        if any(len(w.parts) > 1 for w in weeks):
             self.query_one("#member-weeks-title", Label).update(
                 "Service hours per week, all groups together"
             )
-        self._show_scales(scales, points)
+        self._show_scales(read.scales, read.points)
         topics_view = self.query_one("#member-topics", Static)
-        if cycle is None or curriculum is None:
+        if read.cycle is None:
             topics_view.update("The group has no curriculum set.")
         else:
-            topics_view.update(
-                _topics(cycle, {t.id: plain(t.title).plain for t in curriculum.sessions})
-            )
+            topics_view.update(_topics(read.cycle, read.titles))
         table = self.query_one("#member-sessions", DataTable)
         table.add_columns("date", "topic", "status", "minutes")
-        for row in reversed(history):
+        for row in reversed(read.history):
             table.add_row(
                 row.local_date.isoformat(),
                 plain(row.topic_title or row.topic_id),
                 row.status.word,
                 f"{row.minutes:.0f}",
             )
-        self.query_one("#member", VerticalScroll).focus(scroll_visible=False)
 
     def _show_groups(self, group_hours: dict[str, float], current: str) -> None:
         """`Groups: Morning Skills 10.00 h, Afternoon Process 6.00 h — 16.00 h in all`."""

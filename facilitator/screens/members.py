@@ -10,18 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
-from textual.worker import get_current_worker
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.form import FormScreen
 from facilitator.screens.table_screen import TableScreen, table_keys
-from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
@@ -102,21 +98,11 @@ class MembersScreen(TableScreen):
         Binding("i", "import", "Import CSV", id="members.import"),
     )
 
-    @dataclass
-    class Loaded(Message):
-        """The members as stored (posted from the loading thread)."""
-
-        roster: Roster | None
-        error: str | None = None
-
     def __init__(self, database: Database, group_id: int) -> None:
-        super().__init__()
-        self.database = database
+        super().__init__(database)
         self.group_id = group_id
         self.roster: Roster | None = None
         """What the table shows (None until loaded)."""
-        self.work = WorkQueue(self, "members-change")
-        """Readmissions, off the event loop."""
         self._select: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -135,21 +121,15 @@ class MembersScreen(TableScreen):
             self._select = select
         self._load()
 
-    @work(thread=True, exclusive=True, group="members-load")
     def _load(self) -> None:
-        try:
-            loaded = self.Loaded(load_roster(self.database, self.group_id))
-        except UserError as exc:
-            loaded = self.Loaded(None, str(exc))
-        if not get_current_worker().is_cancelled:
-            self.post_message(loaded)
+        self.work.submit(
+            lambda: load_roster(self.database, self.group_id), self._loaded, change=False
+        )
 
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
-        if event.roster is None:
-            self.notify(event.error or "", severity="error", markup=False)
-            return
-        roster = self.roster = event.roster
+    def _loaded(self, roster: Roster | None) -> None:
+        if roster is None:
+            return  # refused, and said so
+        self.roster = roster
         title = Text.assemble("Members of ", plain(roster.group_name, "bold"))
         self.query_one("#members-title", Label).update(title)
         keep = self._select if self._select is not None else self._selected()
@@ -266,12 +246,6 @@ class MembersScreen(TableScreen):
             in_group(self.database, self.group_id, self.app, readmit),
             lambda message: self._changed(message, line.participant_id),
         )
-
-    @on(WorkQueue.Done)
-    async def _done(self, event: WorkQueue.Done) -> None:
-        if event.error is not None:
-            self.notify(event.error, severity="error", markup=False)
-        await event.settle()
 
     def action_import(self) -> None:
         """Import a roster CSV from a path; a file with any problem imports nothing."""

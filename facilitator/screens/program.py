@@ -3,41 +3,50 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Label
 
-from facilitator.errors import UserError
-from facilitator.screens.table_screen import BoxedTableScreen, table_keys
+from facilitator.screens.range_report import RangeReportScreen
+from facilitator.screens.table_screen import RANGE_BOX, boxed_keys
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
+from facilitator.widgets.tables import Column, fill_rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-COLUMNS = (
-    "name",
-    "hours",
-    "days",
-    "days < min",
-    "weeks",
-    "weeks < min",
-    "groups (topics covered)",
+    from facilitator.reports.program import Person, ProgramReport
+
+COLUMNS: tuple[Column[Person], ...] = (
+    ("name", lambda p: plain(p.name)),
+    ("hours", lambda p: f"{p.hours:.2f}"),
+    ("days", lambda p: str(p.days_attended)),
+    ("days < min", lambda p: str(p.days_below_daily_minimum)),
+    ("weeks", lambda p: str(len(p.weeks))),
+    (
+        "weeks < min",
+        lambda p: Text(str(p.weeks_below_minimum), style="bold" if p.weeks_below_minimum else ""),
+    ),
+    ("groups (topics covered)", lambda p: plain(p.groups_text())),
 )
 
 
-class ProgramScreen(BoxedTableScreen):
+@dataclass(frozen=True)
+class ProgramRead:
+    """The program report, and a group of each person's (by participant id)."""
+
+    report: ProgramReport
+    first_group: dict[int, int]
+
+
+class ProgramScreen(RangeReportScreen[ProgramRead]):
     """Each person's service hours over every group, with the days and weeks below minimum."""
 
     HELP_TITLE = "Program — keys"
-    BINDINGS = table_keys(
-        "program",
-        Binding("enter", "open", "Person", key_display="enter", id="program.person"),
-        Binding("slash", "focus_range", "Dates", key_display="/", id="program.dates"),
-    )
+    TABLE_ID = "program"
+    BINDINGS = boxed_keys("program", ("person", "Person"), RANGE_BOX)
 
     def __init__(self, database: Database, today: dt.date | None = None) -> None:
         super().__init__(database)
@@ -45,58 +54,29 @@ class ProgramScreen(BoxedTableScreen):
         self.first_group: dict[int, int] = {}
         """A group of each person's (by participant id), for the member screen."""
 
-    def compose(self) -> ComposeResult:
-        yield Label("", id="home-title")
-        yield from self.range_boxes()
-        self.table = DataTable(id="program", cursor_type="row", zebra_stripes=True)
-        yield self.table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.reload()
-        self.table.focus()
-
-    def reload(self) -> None:
-        """Show the report for the dates in the boxes (default: everything up to today)."""
+    def read(self, date_from: dt.date | None, date_to: dt.date | None) -> ProgramRead:
+        """The report for these dates, and each person's first group (in a thread)."""
         from facilitator.reports.program import program_report
 
-        try:
-            date_from = self.typed_date("#report-from", "from")
-            date_to = self.typed_date("#report-to", "to")
-            with self.database.session() as db:
-                report = program_report(db, date_from=date_from, date_to=date_to, today=self.today)
-                self.first_group = _first_groups(db, [p.participant_id for p in report.people])
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.query_one("#home-title", Label).update(
-            Text.assemble(
-                ("Program", "bold"),
-                f"  ·  {report.date_from} to {report.date_to}"
-                f"  ·  minimum {report.weekly_hours:g} h/week, {report.daily_hours:g} h/day",
-            )
-        )
-        self.show_range(report.date_from, report.date_to)
-        self.table.clear(columns=True)
-        self.table.add_columns(*COLUMNS)
-        for person in report.people:
-            below = person.weeks_below_minimum
-            self.table.add_row(
-                plain(person.name),
-                f"{person.hours:.2f}",
-                str(person.days_attended),
-                str(person.days_below_daily_minimum),
-                str(len(person.weeks)),
-                Text(str(below), style="bold" if below else ""),
-                plain(person.groups_text()),
-                key=str(person.participant_id),
-            )
-        if not report.people:
-            self.notify("Nobody was a member of any group in these dates.", markup=False)
+        with self.database.session() as db:
+            report = program_report(db, date_from=date_from, date_to=date_to, today=self.today)
+            first = _first_groups(db, [p.participant_id for p in report.people])
+        return ProgramRead(report, first)
 
-    def box_submitted(self) -> None:
-        """Show the dates typed."""
-        self.reload()
+    def draw(self, report: ProgramRead) -> None:
+        """Show each person's figures."""
+        self.first_group = report.first_group
+        program = report.report
+        self.show_heading(
+            Text("Program", "bold"),
+            "",
+            (program.date_from, program.date_to),
+            program.weekly_hours,
+            program.daily_hours,
+        )
+        fill_rows(self.table, COLUMNS, ((str(p.participant_id), p) for p in program.people))
+        if not program.people:
+            self.notify("Nobody was a member of any group in these dates.", markup=False)
 
     def open_row(self, key: str) -> None:
         """Open the person (the member screen shows all their groups)."""

@@ -3,43 +3,97 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Label, Static
 
-from facilitator.errors import UserError
-from facilitator.screens.table_screen import BoxedTableScreen, table_keys
+from facilitator.screens.range_report import RangeReportScreen
+from facilitator.screens.table_screen import RANGE_BOX, boxed_keys
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
+from facilitator.widgets.tables import Column, fill_rows
 
-COLUMNS = (
-    "name",
-    "held",
-    "present",
-    "late",
-    "excused",
-    "absent",
-    "left early",
-    "hours",
-    "days < min",
-    "weeks < min",
-    "absences in a row",
-    "topics",
+if TYPE_CHECKING:
+    from facilitator.reports.attendance import AttendanceReport, ParticipantAttendance
+    from facilitator.reports.cycle import Coverage
+    from facilitator.reports.outreach import OutreachItem
+    from facilitator.session.scales import ScaleSummary
+
+    Line = tuple[int, ParticipantAttendance]
+    """A member's row: their participant id and figures."""
+
+
+def _figure(name: str) -> Callable[[Line], str]:
+    """The cell of one of a member's counts."""
+    return lambda line: str(getattr(line[1], name))
+
+
+def _streak(line: Line) -> Text:
+    streak = line[1].consecutive_absences
+    return Text(str(streak), style="bold" if streak >= 2 else "")
+
+
+COLUMNS: tuple[Column[Line], ...] = (
+    ("name", lambda line: plain(line[1].name)),
+    ("held", _figure("sessions")),
+    ("present", _figure("present")),
+    ("late", _figure("late")),
+    ("excused", _figure("excused")),
+    ("absent", _figure("absent")),
+    ("left early", _figure("left_early")),
+    ("hours", lambda line: f"{line[1].hours:.2f}"),
+    ("days < min", _figure("days_below_daily_minimum")),
+    ("weeks < min", _figure("weeks_below_minimum")),
+    ("absences in a row", _streak),
 )
 
 
-class ReportScreen(BoxedTableScreen):
+@dataclass(frozen=True)
+class GroupRead:
+    """A group's attendance report with what the screen shows beside it."""
+
+    report: AttendanceReport
+    weekly_hours: float
+    daily_hours: float
+    reach: list[OutreachItem]
+    topics: dict[int, Coverage]
+    video: dict[int, int]
+    """Sessions attended by video, by participant id."""
+    asked: tuple[str, ...]
+    """The check-in scales the group asks."""
+    scales: dict[int, dict[str, ScaleSummary]]
+
+    def columns(self) -> list[Column[Line]]:
+        """The figures, the topics, then sessions by video (if any) and each scale asked."""
+        topics = self.topics
+        more: list[Column[Line]] = [
+            ("topics", lambda line: topics[line[0]].text() if line[0] in topics else "")
+        ]
+        if any(self.video.values()):
+            more.append(("by video", lambda line: str(self.video.get(line[0], 0))))
+        for scale in self.asked:
+            more.append((f"{scale} latest (mean)", self._scale_cell(scale)))
+        return [*COLUMNS, *more]
+
+    def _scale_cell(self, scale: str) -> Callable[[Line], str]:
+        def cell(line: Line) -> str:
+            found = self.scales.get(line[0], {}).get(scale)
+            return f"{found.latest} ({found.mean:g})" if found else ""
+
+        return cell
+
+
+class ReportScreen(RangeReportScreen[GroupRead]):
     """Attendance figures (CONTRACT section 6) for one group and date range."""
 
     HELP_TITLE = "Report — keys"
-    BINDINGS = table_keys(
-        "report",
-        Binding("enter", "open", "Member", key_display="enter", id="report.member"),
-        Binding("slash", "focus_range", "Dates", key_display="/", id="report.dates"),
-    )
+    TABLE_ID = "report"
+    BINDINGS = boxed_keys("report", ("member", "Member"), RANGE_BOX)
 
     group_id: int
 
@@ -47,21 +101,15 @@ class ReportScreen(BoxedTableScreen):
         super().__init__(database, group_id)
         self.today = today
 
-    def compose(self) -> ComposeResult:
-        yield Label("", id="home-title")
+    def boxes(self) -> ComposeResult:
         yield from self.range_boxes()
         yield Label("Reach out to", classes="section")
         yield Static(id="outreach")
-        self.table = DataTable(id="report", cursor_type="row", zebra_stripes=True)
-        yield self.table
-        yield Footer()
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        """Show the report for the dates in the boxes (default: everything up to today)."""
+    def read(self, date_from: dt.date | None, date_to: dt.date | None) -> GroupRead:
+        """The report for these dates, who to reach out to, topics, video and scales."""
         from facilitator.common.timeutil import today_in
+        from facilitator.errors import UserError
         from facilitator.reports.attendance import attendance_report
         from facilitator.reports.cycle import group_coverage
         from facilitator.reports.outreach import outreach
@@ -69,40 +117,38 @@ class ReportScreen(BoxedTableScreen):
         from facilitator.session.scales import scale_summaries, scales_of
         from facilitator.store.models import Group
 
-        try:
-            date_from = self.typed_date("#report-from", "from")
-            date_to = self.typed_date("#report-to", "to")
-            with self.database.session() as db:
-                group = db.get(Group, self.group_id)
-                assert group is not None
-                today = self.today or today_in(group.timezone)
-                report = attendance_report(
-                    db, group, date_from=date_from, date_to=date_to, today=today
-                )
-                reach = outreach(report, db, group, today=today)
-                topics = group_coverage(db, group, report.participant_ids)
-                span = {
-                    "group_id": group.id,
-                    "date_from": report.date_from,
-                    "date_to": report.date_to,
-                }
-                video = telehealth_counts(db, **span)
-                asked = scales_of(group)
-                scales = scale_summaries(db, **span) if asked else {}
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.query_one("#home-title", Label).update(
-            Text.assemble(
-                plain(report.group, "bold"),
-                f"  ·  attendance {report.date_from} to {report.date_to}"
-                f"  ·  minimum {group.weekly_hours:g} h/week, {group.daily_hours:g} h/day",
+        with self.database.session() as db:
+            group = db.get(Group, self.group_id)
+            if group is None:
+                raise UserError("this group is no longer in the database")
+            today = self.today or today_in(group.timezone)
+            report = attendance_report(db, group, date_from=date_from, date_to=date_to, today=today)
+            span = {"group_id": group.id, "date_from": report.date_from, "date_to": report.date_to}
+            asked = scales_of(group)
+            return GroupRead(
+                report,
+                group.weekly_hours,
+                group.daily_hours,
+                reach=outreach(report, db, group, today=today),
+                topics=group_coverage(db, group, report.participant_ids),
+                video=telehealth_counts(db, **span),
+                asked=asked,
+                scales=scale_summaries(db, **span) if asked else {},
             )
+
+    def draw(self, report: GroupRead) -> None:
+        """Show who to reach out to, then every member's figures."""
+        figures = report.report
+        self.show_heading(
+            plain(figures.group, "bold"),
+            "attendance ",
+            (figures.date_from, figures.date_to),
+            report.weekly_hours,
+            report.daily_hours,
         )
-        self.show_range(report.date_from, report.date_to)
-        if reach:
+        if report.reach:
             parts: list[str | tuple[str, str]] = []
-            for item in reach:
+            for item in report.reach:
                 parts += [
                     (plain(item.name).plain, "bold $error"),
                     ": " + "; ".join(item.reasons) + "\n",
@@ -114,39 +160,9 @@ class ReportScreen(BoxedTableScreen):
                     "Nobody: no streaks of absences, everyone at the minimum last week.", "$success"
                 )
             )
-        self.table.clear(columns=True)
-        extra = (["by video"] if any(video.values()) else []) + [
-            f"{scale} latest (mean)" for scale in asked
-        ]
-        self.table.add_columns(*COLUMNS, *extra)
-        for pid, row in report.rows():
-            more = [str(video.get(pid, 0))] if any(video.values()) else []
-            for scale in asked:
-                found = scales.get(pid, {}).get(scale)
-                more.append(f"{found.latest} ({found.mean:g})" if found else "")
-            self.table.add_row(
-                plain(row.name),
-                str(row.sessions),
-                str(row.present),
-                str(row.late),
-                str(row.excused),
-                str(row.absent),
-                str(row.left_early),
-                f"{row.hours:.2f}",
-                str(row.days_below_daily_minimum),
-                str(row.weeks_below_minimum),
-                Text(
-                    str(row.consecutive_absences),
-                    style="bold" if row.consecutive_absences >= 2 else "",
-                ),
-                topics[pid].text() if pid in topics else "",
-                *more,
-                key=str(pid),
-            )
-
-    def box_submitted(self) -> None:
-        """Show the dates typed."""
-        self.reload()
+        fill_rows(
+            self.table, report.columns(), ((str(pid), (pid, row)) for pid, row in figures.rows())
+        )
 
     def open_row(self, key: str) -> None:
         """Open the member."""

@@ -7,6 +7,7 @@ with the proposed topic highlighted among the curriculum's topics, and returns t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -21,14 +22,8 @@ from facilitator.errors import UserError
 from facilitator.store.database import Database
 from facilitator.widgets.plain import plain
 
-
-@dataclass(frozen=True)
-class TopicLine:
-    """One topic of the curriculum, as the dialog lists it."""
-
-    id: str
-    title: str
-    minutes: int
+if TYPE_CHECKING:
+    from facilitator.curriculum.model import Topic
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,8 @@ class StartPlan:
     """The id of the group's live session: resumed at once, no dialog."""
     curriculum_id: str | None = None
     curriculum_title: str = ""
-    topics: list[TopicLine] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    """The curriculum's topics, in order."""
     proposed: str | None = None
     """The topic after the last one the group held (the first if none)."""
     members: int = 0
@@ -84,7 +80,7 @@ def plan_start(database: Database, group_id: int, curriculum: str | None = None)
             group.name,
             curriculum_id=chosen.id,
             curriculum_title=chosen.title,
-            topics=[TopicLine(t.id, t.title, t.minutes) for t in chosen.sessions],
+            topics=list(chosen.sessions),
             proposed=proposed.id,
             members=len(members(db, group)),
             curricula=_curricula(),

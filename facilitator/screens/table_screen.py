@@ -9,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Footer, Input, Label
 
 from facilitator.screens.commands import ScreenActions
+from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
 from facilitator.widgets.tables import selected_key
 
@@ -27,7 +27,24 @@ def table_keys(prefix: str, *bindings: Binding) -> list[Binding]:
     ]
 
 
-class TableScreen(Screen[None]):
+def boxed_keys(
+    prefix: str, opens: tuple[str, str], box: tuple[str, str, str], *more: Binding
+) -> list[Binding]:
+    """A boxed table screen's keys: `enter` opens the row (id under `prefix`, description), `/`
+    goes to the boxes (action, id, description), then `more`, `escape` and `?`."""
+    return table_keys(
+        prefix,
+        Binding("enter", "open", opens[1], key_display="enter", id=f"{prefix}.{opens[0]}"),
+        Binding("slash", box[0], box[2], key_display="/", id=f"{prefix}.{box[1]}"),
+        *more,
+    )
+
+
+RANGE_BOX = ("focus_range", "dates", "Dates")
+"""`/` edits the date range (for `boxed_keys`)."""
+
+
+class TableScreen(WorkScreen):
     """Lists records in `table`, each row keyed by its record's id; `enter` opens the row."""
 
     HELP_TITLE: ClassVar[str] = "Keys"
@@ -66,11 +83,25 @@ class BoxedTableScreen(TableScreen):
     back; every key is in the command palette."""
 
     COMMANDS = {ScreenActions}
+    AUTO_FOCUS = "DataTable"  # the records, not the first box
+    TITLE_TEXT: ClassVar[str] = ""
+    """The title above the boxes (a screen may change it once loaded)."""
+    TABLE_ID: ClassVar[str] = "records"
 
     def __init__(self, database: Database, group_id: int | None = None) -> None:
-        super().__init__()
-        self.database = database
+        super().__init__(database)
         self.group_id = group_id
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.TITLE_TEXT, id="home-title")
+        yield from self.boxes()
+        self.table = DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        yield self.table
+        yield Footer()
+
+    def boxes(self) -> ComposeResult:
+        """What stands between the title and the table (the date boxes by default)."""
+        yield from self.range_boxes()
 
     def box_submitted(self) -> None:
         """What `enter` in a box does before the table is focused (nothing by default)."""

@@ -22,12 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from inspect import isawaitable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from textual import on
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
 
 from facilitator.errors import UserError
+
+if TYPE_CHECKING:
+    from facilitator.store.database import Database
 
 T = TypeVar("T")
 
@@ -145,3 +151,43 @@ class WorkQueue:
         with self._lock:
             while self._jobs:
                 self._jobs.popleft()()
+
+
+class WorkScreen(Screen[None]):
+    """A screen whose database work goes through its `work` queue: a job the core refused is
+    shown as an error, then every job's follow-up runs in the event loop."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.database = database
+        """Where the screen's records are."""
+        self.work = WorkQueue(self, f"{type(self).__name__}-work")
+        """This screen's reads and changes, in order, off the event loop."""
+
+    @on(WorkQueue.Done)
+    async def _work_done(self, event: WorkQueue.Done) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error", markup=False)
+        await event.settle()
+
+    def load(
+        self,
+        widget: Widget,
+        read: Callable[[], T],
+        show: Callable[[T], object],
+        focus: bool | None = None,
+    ) -> None:
+        """`read()` off the event loop while `widget` shows it is loading, then `show(result)`
+        (a refusal is shown instead). The focus comes back to `widget` (which loses it while it
+        loads) if `focus`, by default if it was on `widget` or nowhere."""
+        if focus is None:
+            focus = self.focused in (None, widget)
+        widget.loading = True
+
+        def loaded(result: T | None) -> object:
+            widget.loading = False
+            if focus:
+                widget.focus(scroll_visible=False)
+            return None if result is None else show(result)
+
+        self.work.submit(read, loaded, change=False)

@@ -294,10 +294,6 @@ class LiveSession:
         self.snapshot.notes[participant_id] = note
         return note
 
-    def cloned_notes(self) -> list[note_service.ClonePair]:
-        """Member notes that read (nearly) alike."""
-        return note_service.cloned_notes(self.snapshot.notes)
-
     # -- end -----------------------------------------------------------------------------------
 
     def end(self) -> None:

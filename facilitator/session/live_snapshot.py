@@ -84,12 +84,6 @@ class Snapshot:
         """Members not yet checked in and not marked absent: the end marks them absent."""
         return [e for e in self.roster if e.waiting]
 
-    @property
-    def missing_notes(self) -> list[RosterEntry]:
-        """Members who attended and have no progress note written."""
-        written = {pid for pid, note in self.notes.items() if note.text.strip()}
-        return [e for e in self.roster if e.status.attended and e.participant.id not in written]
-
     def entry(self, participant_id: int) -> RosterEntry | None:
         """The roster line of a member."""
         for entry in self.roster:

@@ -54,6 +54,46 @@ def size_warning(roster: list[RosterEntry], max_members: int) -> str:
     return f"{attended} checked in — above this group's {max_members} for group therapy"
 
 
+def count_parts(counts: dict[Status, int], waiting: int) -> list[list[str]]:
+    """The roster's counts from the longest wording to the shortest: all in full (`5 here (4
+    present, 1 late)`, `3 not here`, `0 excused`, …); then without the 0s; then `5 here`,
+    `3 not here` and the rest that are not 0."""
+    here = counts[Status.PRESENT] + counts[Status.LATE]
+    rest = [
+        (counts[Status.EXCUSED], "excused"),
+        (counts[Status.LEFT_EARLY], "left early"),
+        (counts[Status.ABSENT] - waiting, "absent"),  # marked by hand; the rest are not here
+    ]
+    breakdown = f"({counts[Status.PRESENT]} present, {counts[Status.LATE]} late)"
+    full = [f"{here} here {breakdown}", f"{waiting} not here"]
+    full += [f"{n} {word}" for n, word in rest if n or word != "absent"]
+    nonzero = [f"{n} {word}" for n, word in rest if n]
+    return [full, [*full[:2], *nonzero], [f"{here} here", full[1], *nonzero]]
+
+
+def wrap_parts(parts: list[str], width: int, sep: str = " · ") -> list[str]:
+    """`parts` joined by `sep` in lines of at most `width` cells, broken only between parts
+    (a part wider than `width` has a line of its own)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def fit_counts(wordings: list[list[str]], width: int, max_lines: int) -> str:
+    """The longest of `wordings` that fits `max_lines` lines of `width` (else the shortest)."""
+    if width <= 0:
+        return " · ".join(wordings[0])  # not laid out yet
+    for parts in wordings:
+        lines = wrap_parts(parts, width)
+        if len(lines) <= max_lines:
+            break
+    return "\n".join(lines)
+
+
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
     """The member's name as plain text (never markup): full, or first name + last initial."""
     return plain(entry.participant.short_name if privacy else entry.participant.name)
@@ -119,6 +159,9 @@ class RosterPanel(Vertical):
     RosterPanel #roster-warning.-shown { display: block; }
     """
 
+    count_lines = 2
+    """Lines the counts may take before they are shortened (the screen sets 1 when small)."""
+
     @dataclass
     class CodeEntered(Message):
         """A code was typed or scanned into the check-in box and `enter` pressed."""
@@ -145,6 +188,7 @@ class RosterPanel(Vertical):
         self.warning = self.query_one("#roster-warning", Label)
         self._size_warning = ""
         self._pending = ""
+        self._count_parts: list[list[str]] = [[]]
         self.code_box = self.query_one("#checkin-code", Input)
 
     def show(
@@ -156,21 +200,19 @@ class RosterPanel(Vertical):
         max_members: int | None = None,
     ) -> None:
         """Redraw the counts, the size warning (above `max_members`) and the table."""
-        here = counts[Status.PRESENT] + counts[Status.LATE]
-        waiting = sum(1 for e in roster if e.waiting)
-        absent_marked = counts[Status.ABSENT] - waiting
-        parts = [
-            f"{here} here ({counts[Status.PRESENT]} present, {counts[Status.LATE]} late)",
-            f"{waiting} not here",
-            f"{counts[Status.EXCUSED]} excused",
-            f"{counts[Status.LEFT_EARLY]} left early",
-        ]
-        if absent_marked:
-            parts.append(f"{absent_marked} absent")
-        self.counts.update(Text(" · ".join(parts)))
+        self._count_parts = count_parts(counts, sum(1 for e in roster if e.waiting))
+        self._show_counts()
         self._size_warning = "" if max_members is None else size_warning(roster, max_members)
         self._show_warning()
         self.table.show(roster, tz, privacy)
+
+    def on_resize(self) -> None:
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        """The counts in the lines the panel gives them (`count_lines`), shorter if need be."""
+        text = fit_counts(self._count_parts, self.content_size.width, self.count_lines)
+        self.counts.update(Text(text))
 
     def show_pending(self, text: str) -> None:
         """Say that changes are waiting to be saved ("" once they are)."""
