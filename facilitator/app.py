@@ -54,6 +54,7 @@ class FacilitatorApp(App[None]):
         session started here and the actor of every audit event made here."""
         self.throwaway = False
         """The database is deleted on exit (the demo): quitting keeps nothing to resume."""
+        self._quitting = False
 
     def _fatal_error(self) -> None:
         """A crash report without local values: they could hold a member's code or a note."""
@@ -86,10 +87,41 @@ class FacilitatorApp(App[None]):
         self.exit(return_code=1)
 
     async def action_quit(self) -> None:
-        """Quit, saving notes first; a live session stays live, and the terminal is told how to
-        resume it."""
+        """Quit, saving notes and every queued change first; a live session stays live, and the
+        terminal is told how to resume it. While the database keeps changes waiting the screen
+        stays usable, and a second `ctrl+q` quits without them (the terminal says how many)."""
+        if self._quitting:
+            lost = self._unsaved_changes()
+            if lost:
+                for queue in self._work_queues():
+                    queue.abandon()
+                self.exit(return_code=1, message=Text(_lost_message(lost)))
+            return
+        self._quitting = True
+        waiting = self._unsaved_changes()
+        if waiting:
+            self.notify(
+                f"{_changes(waiting)} waiting for the database: quitting once saved. "
+                "Press ctrl+q again to quit without them.",
+                title="Quitting",
+                severity="warning",
+                timeout=60,
+            )
+        self.run_worker(self._quit_when_saved(), group="quit", exclusive=True)
+
+    async def _quit_when_saved(self) -> None:
         await self.save_everything()
         self.exit(message=self._kept_message())
+
+    def _work_queues(self) -> list[Any]:
+        from facilitator.screens.live import LiveScreen
+
+        return [s.work for s in self.screen_stack if isinstance(s, LiveScreen)]
+
+    def _unsaved_changes(self) -> int:
+        """Changes asked on the live screens that the database has not taken yet."""
+        waiting = (queue.waiting() for queue in self._work_queues())
+        return sum(w.count for w in waiting if w is not None)
 
     def _kept_message(self) -> Text | None:
         """`Session kept — `facilitator run GROUP` resumes it.` for each live session open."""
@@ -106,6 +138,18 @@ class FacilitatorApp(App[None]):
             if isinstance(screen, LiveScreen) and screen.live.live
         ]
         return Text("\n".join(lines)) if lines else None
+
+
+def _changes(count: int) -> str:
+    return f"{count} change" + ("" if count == 1 else "s")
+
+
+def _lost_message(count: int) -> str:
+    """What the terminal says after quitting with changes the database never took."""
+    return (
+        f"{_changes(count)} could not be saved: the database stayed busy. "
+        "Check the session's roster and agenda when you resume it."
+    )
 
 
 def _known_user(database: Database, given: str | None) -> str:

@@ -122,3 +122,63 @@ async def test_a_fifteen_second_lock_from_another_program_loses_no_check_in(
     rows = attendance(database, session_id)
     assert rows["Avery Quinn"].method == "code" and rows["Avery Quinn"].status == "present"
     assert rows["Emery Zhou"].method == "phone" and rows["Emery Zhou"].status == "present"
+
+
+@pytest.mark.sqlite_only(reason="holds SQLite's write lock from a second connection")
+@pytest.mark.parametrize("again", [False, True], ids=["waits", "quits-without"])
+async def test_quitting_while_changes_wait_for_the_database(  # type: ignore[no-untyped-def]
+    db_url: str,
+    database: Database,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
+    again: bool,
+) -> None:
+    import sqlite3
+
+    import facilitator.screens.work_queue as work_queue
+    import facilitator.store.engine as engine
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(work_queue, "RETRY_EVERY", 0.05)
+    session_id = make_session(database, clock)
+    busy = Database(db_url)
+    path = sqlite_file(db_url)
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None)
+    app = make_live_app(busy, session_id, clock=clock)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            holder.execute("BEGIN IMMEDIATE")
+            await pilot.press("c", *"AVQ1", "enter", "escape")
+            await until(
+                pilot,
+                lambda: "waiting to save" in screen_text(app, "#roster-warning"),
+                "the check-in waiting",
+                5.0,
+            )
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            said = " ".join(n.message for n in app._notifications)
+            assert "1 change waiting for the database: quitting once saved" in said
+            await pilot.press("P")  # the screen still answers while it waits
+            await until(pilot, lambda: app.screen.privacy, "privacy mode on", 2.0)
+            assert app.is_running
+            if again:
+                await pilot.press("ctrl+q")
+            else:
+                holder.execute("COMMIT")
+            await until(pilot, lambda: not app.is_running, "the app quit", 10.0)
+    finally:
+        if holder.in_transaction:
+            holder.execute("COMMIT")
+        holder.close()
+        busy.dispose()
+    saved = attendance(database, session_id)["Avery Quinn"].checked_in_at is not None
+    told = " ".join((lambda out: out.err + out.out)(capsys.readouterr()).split())
+    if again:
+        assert app.return_code == 1 and not saved
+        assert "1 change could not be saved: the database stayed busy." in told
+    else:
+        assert app.return_code == 0 and saved
+        assert "Session kept" in told

@@ -41,6 +41,7 @@ from facilitator.widgets.session_clock import SessionClock
 from facilitator.widgets.title_bar import session_title
 
 if TYPE_CHECKING:
+    from facilitator.session.attendance import CheckInResult
     from facilitator.store.models import AgendaRun
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         self.work = WorkQueue(self, "live-session")
         """Every database call of this screen, in order, off the event loop."""
         self._bell_for: int | None = None
+        self._phone_news: list[CheckInResult] = []
         self._warned_for: int | None = None
         self._break_shown: tuple[str, int | None] | None = None
 

@@ -85,13 +85,28 @@ class CheckinHandlers:
         notify: Callable[..., None]
         _act: Callable[..., None]
 
+    _phone_news: list[CheckInResult]
+    _phone_reload_queued: bool = False
+
     def _phone_checked_in(self, result: CheckInResult) -> None:
-        """A phone check-in was saved: show it on the roster at once."""
+        """A phone check-in was saved: show it on the roster at once. Check-ins that arrive
+        together share one reload (queued only when none is waiting to start)."""
+        self._phone_news.append(result)
+        if self._phone_reload_queued:
+            return
+        self._phone_reload_queued = True
+
+        def reload() -> Snapshot:
+            # From here on a new check-in queues its own reload; this one reads all before it.
+            self._phone_reload_queued = False
+            return self.live.refresh()
 
         def announce(snap: Snapshot | None) -> None:
-            self.announce_check_in(result if snap is not None else None, via_phone=True)
+            news, self._phone_news = self._phone_news, []
+            for each in news:
+                self.announce_check_in(each if snap is not None else None, via_phone=True)
 
-        self._act(self.live.refresh, announce)
+        self._act(reload, announce)
 
     def action_show_qr(self) -> None:
         """Show the check-in QR full screen for the room to scan."""

@@ -29,6 +29,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.worker import Worker
 
 from facilitator.errors import UserError
 
@@ -93,6 +94,9 @@ class WorkQueue:
         self._jobs: deque[Callable[[], None]] = deque()
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()
+        self._worker: Worker[None] | None = None
+        self._active = False  # a worker is draining (one at a time: each holds a pool thread)
+        self._abandoned = False
         self._unsaved = 0
         self._since: float | None = None
         self._reason: str | None = None
@@ -125,6 +129,8 @@ class WorkQueue:
                         result = work()
                         break
                     except Exception as exc:
+                        if change and is_busy(exc) and self._abandoned:
+                            return
                         if change and is_busy(exc):
                             self._reason = str(exc) if isinstance(exc, UserError) else None
                         elif isinstance(exc, UserError):
@@ -135,22 +141,43 @@ class WorkQueue:
                     time.sleep(RETRY_EVERY)
             finally:
                 with self._count_lock:
-                    self._unsaved -= change
+                    self._unsaved = max(0, self._unsaved - change)
                 self._since, self._reason = None, None
             follow_up = _nothing if then is None else partial(then, result)
             self._owner.post_message(self.Done(follow_up, error))
 
         with self._count_lock:
+            if self._abandoned:
+                return
             self._unsaved += change
-        self._jobs.append(job)
-        self._owner.run_worker(self.drain, name=self._name, group=self._name, thread=True)
+            self._jobs.append(job)
+            stalled = self._worker is not None and self._worker.is_cancelled
+            start = not self._active or stalled
+            self._active = True
+        if start:
+            self._worker = self._owner.run_worker(
+                self.drain, name=self._name, group=self._name, thread=True
+            )
 
     def drain(self) -> None:
-        """Run every queued job, oldest first: in a worker thread, or at the end by the caller
-        (after waiting for a worker that is still running one)."""
+        """Run every queued job, oldest first: in the one worker thread, or at the end by the
+        caller (after waiting for a worker that is still running one)."""
         with self._lock:
-            while self._jobs:
-                self._jobs.popleft()()
+            while True:
+                with self._count_lock:
+                    if not self._jobs or self._abandoned:
+                        self._active = False
+                        return
+                    job = self._jobs.popleft()
+                job()
+
+    def abandon(self) -> None:
+        """Give up every change not yet saved (quitting while the database stays busy): the
+        queue is emptied, a job retrying stops at its next try, and nothing more is queued."""
+        with self._count_lock:
+            self._abandoned = True
+            self._jobs.clear()
+            self._unsaved = 0
 
 
 class WorkScreen(Screen[None]):
