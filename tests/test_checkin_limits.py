@@ -227,3 +227,33 @@ async def test_a_malformed_request_gets_the_apps_page_without_the_request(
     assert body.startswith(b"<!doctype html>")
     assert token.encode() not in answer
     assert b"/c/" not in body and b"HTTP/" not in body
+
+
+async def test_a_room_checking_in_at_once_shares_commits(
+    database: Database, clock: FakeClock
+) -> None:
+    import sqlalchemy as sa
+
+    phones = loopback_aliases(60, start=100)
+    commits = 0
+
+    def counted(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    async with serving(live_server(database, clock)) as server:
+        sa.event.listen(database.engine, "commit", counted)
+        try:
+            room = await asyncio.gather(
+                *(
+                    post_from(server.url, code, phone)
+                    for (_, code), phone in zip(ROOM, phones, strict=True)
+                )
+            )
+        finally:
+            sa.event.remove(database.engine, "commit", counted)
+    assert room == [200] * 60
+    with database.session() as db:
+        rows = db.exec(select(Attendance).where(Attendance.checked_in_at.is_not(None))).all()  # type: ignore[union-attr]
+    assert len(rows) == 60 and {row.method for row in rows} == {"phone"}
+    assert commits < 60  # check-ins that arrived together went in one transaction

@@ -51,7 +51,6 @@ from facilitator.checkin.answers import Step, take_answers
 from facilitator.checkin.attempt import (
     Answer,
     SessionGone,
-    attempt_check_in,
     normalised,
     retrying,
     session_is_live,
@@ -289,17 +288,13 @@ async def _take_slot(state: AppState, address: str) -> None:
 
 
 async def _attempt(state: AppState, raw_code: str, address: str) -> Answer:
-    """One check-in against the database, in a worker thread (410/404 when it cannot be)."""
+    """One check-in against the database, in a worker thread, maybe in one transaction with
+    others that arrived together (410/404 when it cannot be)."""
     from facilitator.session.attendance import Outcome
 
     now = state.clock()
     try:
-        answer = await state.run(
-            partial(
-                retrying,
-                lambda: attempt_check_in(state.database, state.session_id, raw_code, now, address),
-            )
-        )
+        answer = await state.check_in(raw_code, now, address)
     except SessionGone:
         raise web.HTTPNotFound() from None
     if answer.result.outcome is Outcome.CLOSED:

@@ -10,15 +10,18 @@ receipt the greeting page carries (`session.receipts.issue_receipt`). Heavy impo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from sqlmodel import Session
+
     from facilitator.session.attendance import CheckInResult
     from facilitator.store.database import Database
+    from facilitator.store.models import Group, GroupSession
 
 MAX_CODE_LENGTH = 64
 """Longer `code` values are not looked up: they count as unknown codes."""
@@ -90,37 +93,53 @@ def attempt_check_in(
     database: Database, session_id: str, raw_code: str, now: dt.datetime, source: str
 ) -> Answer:
     """Check a member of the session's group in by code, or record the failed attempt."""
+    return attempt_check_ins(database, session_id, [(raw_code, now, source)])[0]
 
-    from facilitator.common.timeutil import hhmm
+
+def attempt_check_ins(
+    database: Database, session_id: str, attempts: Sequence[tuple[str, dt.datetime, str]]
+) -> list[Answer]:
+    """Several phones' codes (code, time, address) in one transaction, in order: check-ins that
+    arrive together share one commit (a group commit). Any error leaves none of them stored."""
     from facilitator.session import attendance as att
-    from facilitator.session.receipts import issue_receipt
-    from facilitator.session.scales import scales_of
-    from facilitator.store.models import Group, GroupSession, Method, SessionState
+    from facilitator.store.models import Group, GroupSession, SessionState
 
-    code = normalised(raw_code)
     with database.session() as db:
         session = db.get(GroupSession, session_id)
         if session is None:
             raise SessionGone
         if session.state != SessionState.LIVE:
-            return Answer(att.CheckInResult(att.Outcome.CLOSED))
+            return [Answer(att.CheckInResult(att.Outcome.CLOSED)) for _ in attempts]
         group = db.get(Group, session.group_id)
         assert group is not None
-        result = att.check_in(
-            db,
-            group=group,
-            session=session,
-            code=code,
-            method=Method.PHONE,
-            now=now,
-            actor="phone",
-            source=source,
-        )
-        if result.participant is None:
-            return Answer(result)
-        first_time, receipt = "", None
-        if result.attendance is not None:
-            first_time = hhmm(result.attendance.checked_in_at, group.timezone)
-            receipt = issue_receipt(db, result.attendance, now=now)
-        scale = scales_of(group)[0] if receipt is not None else None
-        return Answer(result, result.participant.first_name, first_time, receipt, scale)
+        return [_one(db, group, session, *attempt) for attempt in attempts]
+
+
+def _one(
+    db: Session, group: Group, session: GroupSession, raw_code: str, now: dt.datetime, source: str
+) -> Answer:
+    """One code of a batch, in the batch's transaction."""
+    from facilitator.common.timeutil import hhmm
+    from facilitator.session import attendance as att
+    from facilitator.session.receipts import issue_receipt
+    from facilitator.session.scales import scales_of
+    from facilitator.store.models import Method
+
+    result = att.check_in(
+        db,
+        group=group,
+        session=session,
+        code=normalised(raw_code),
+        method=Method.PHONE,
+        now=now,
+        actor="phone",
+        source=source,
+    )
+    if result.participant is None:
+        return Answer(result)
+    first_time, receipt = "", None
+    if result.attendance is not None:
+        first_time = hhmm(result.attendance.checked_in_at, group.timezone)
+        receipt = issue_receipt(db, result.attendance, now=now)
+    scale = scales_of(group)[0] if receipt is not None else None
+    return Answer(result, result.participant.first_name, first_time, receipt, scale)

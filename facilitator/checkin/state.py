@@ -4,15 +4,17 @@ its own thread pool, and the remembered answers to valid codes (for replays)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 
-from facilitator.checkin.attempt import Answer
+from facilitator.checkin.attempt import Answer, attempt_check_ins, retrying
 from facilitator.checkin.limiter import WINDOW_SECONDS, AddressTurns, FailureLimiter
 
 if TYPE_CHECKING:
@@ -56,6 +58,10 @@ class AppState:
     pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="checkin")
     )
+    waiting: list[tuple[tuple[str, dt.datetime, str], asyncio.Future[Answer]]] = field(
+        default_factory=list
+    )
+    batching: asyncio.Task[None] | None = None
     answered: dict[str, tuple[float, Answer]] = field(default_factory=dict)
     open: bool = True
     closed: bool = False  # the session has ended (remembered, to spare the database)
@@ -63,6 +69,43 @@ class AppState:
     async def run(self, work: Callable[[], T]) -> T:
         """`work()` in this app's own threads (never the loop's shared pool)."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+
+    async def check_in(self, raw_code: str, now: dt.datetime, address: str) -> Answer:
+        """One phone's code against the database. Codes that arrive while a batch is being
+        saved wait and go together in the next one: one transaction, one commit."""
+        answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self.waiting.append(((raw_code, now, address), answer))
+        if self.batching is None:
+            self.batching = asyncio.create_task(self._save_batches())
+        return await answer
+
+    async def _save_batches(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                await self._save([attempt for attempt, _ in batch], [f for _, f in batch])
+        finally:
+            self.batching = None
+
+    async def _save(
+        self, attempts: list[tuple[str, dt.datetime, str]], answers: list[asyncio.Future[Answer]]
+    ) -> None:
+        """Save a batch; if it fails as a whole, each code alone (so one bad one fails alone)."""
+        database, session_id = self.database, self.session_id
+        try:
+            saved = await self.run(
+                partial(retrying, lambda: attempt_check_ins(database, session_id, attempts))
+            )
+        except Exception as exc:
+            if len(attempts) > 1:
+                for attempt, answer in zip(attempts, answers, strict=True):
+                    await self._save([attempt], [answer])
+            elif not answers[0].done():
+                answers[0].set_exception(exc)
+            return
+        for answer, result in zip(answers, saved, strict=True):
+            if not answer.done():
+                answer.set_result(result)
 
     def remembered(self, code: str) -> Answer | None:
         """The answer to a valid code checked within the window, if any."""
