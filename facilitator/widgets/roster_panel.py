@@ -94,6 +94,11 @@ def fit_counts(wordings: list[list[str]], width: int, max_lines: int) -> str:
     return "\n".join(lines)
 
 
+def _same(old: Text, new: Text) -> bool:
+    """The same cell on screen: text, style and spans (a Text's `==` ignores its style)."""
+    return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+
+
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
     """The member's name as plain text (never markup): full, or first name + last initial."""
     return plain(entry.participant.short_name if privacy else entry.participant.name)
@@ -102,10 +107,12 @@ def display_name(entry: RosterEntry, privacy: bool) -> Text:
 class RosterTable(DataTable[Text]):
     """Members, one row each, keyed by participant id."""
 
+    _layout: tuple[list[str], list[int], list[str]] | None = None
+    _cells: dict[str, list[Text]]
+
     def show(self, roster: list[RosterEntry], tz: str, privacy: bool) -> None:
         """Redraw, keeping the cursor on the same member."""
         selected = self.selected_id
-        self.clear(columns=True)
         marks = not privacy and any(high_craving(entry.attendance) for entry in roster)
         labels = ["name", "status", *(["craving"] if marks else []), "in", "out", "how"]
         labels += [] if privacy else ["code"]
@@ -128,11 +135,29 @@ class RosterTable(DataTable[Text]):
             rows.append(cells)
         # Explicit widths: measured now, not on a later idle tick, so a frame drawn in between
         # never caches cells cut to the header's width.
-        for index, label in enumerate(labels):
-            width = max([len(label), *(rows[r][index].cell_len for r in range(len(rows)))])
-            self.add_column(label, width=width)
-        for entry, cells in zip(roster, rows, strict=True):
-            self.add_row(*cells, key=str(entry.participant.id))
+        widths = [
+            max([len(label), *(rows[r][index].cell_len for r in range(len(rows)))])
+            for index, label in enumerate(labels)
+        ]
+        keys = [str(entry.participant.id) for entry in roster]
+        layout = (labels, widths, keys)
+        if layout == self._layout:
+            # The same members and columns: change only the cells that changed (a check-in
+            # touches one row), never rebuild the table.
+            for key, cells in zip(keys, rows, strict=True):
+                before = self._cells[key]
+                for label, old, new in zip(labels, before, cells, strict=True):
+                    if not _same(old, new):
+                        self.update_cell(key, label, new)
+                self._cells[key] = cells
+            return
+        self.clear(columns=True)
+        for label, width in zip(labels, widths, strict=True):
+            self.add_column(label, width=width, key=label)
+        for key, cells in zip(keys, rows, strict=True):
+            self.add_row(*cells, key=key)
+        self._layout = layout
+        self._cells = dict(zip(keys, rows, strict=True))
         if selected is not None:
             for index, entry in enumerate(roster):
                 if entry.participant.id == selected:
