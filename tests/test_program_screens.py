@@ -283,3 +283,31 @@ async def test_member_screen_shows_each_scale_over_time(database: Database, db_u
 
     printed = run_cli(db_url, "report", "attendance", MORNING, "--from", "2026-11-02").stdout
     assert "video" in printed and "craving" in printed and "3 (5)" in printed
+
+
+async def test_p_shows_each_asked_scale_latest_and_mean(database: Database) -> None:
+    from facilitator.store.models import Participant
+
+    make_program(database)
+    with database.session() as db:
+        for group in db.exec(select(Group)).all():
+            group.checkin_scales = "craving"
+        ana = db.exec(
+            select(Attendance)
+            .join(Participant, Participant.id == Attendance.participant_id)  # type: ignore[arg-type]
+            .where(Participant.name == "Ana Ortiz", Attendance.status == "present")
+        ).all()
+        for row, value in zip(ana[:2], (9, 4), strict=True):
+            row.craving = value
+        db.commit()
+    app = make_app(database, lambda: HomeScreen(database, now=_wednesday_morning), given=LEAD)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        table = app.screen.query_one("#program", DataTable)
+        headers = [str(column.label) for column in table.columns.values()]
+        assert headers[-2:] == ["craving (mean)", "groups (topics covered)"]
+        by_name = {row[0]: row for row in rows(app, "#program")}
+        assert by_name["Ana Ortiz"][-2].endswith("(6.5)")
+        assert by_name["Ben Park"][-2] == ""  # never answered

@@ -33,6 +33,14 @@ COLUMNS: tuple[Column[Person], ...] = (
 )
 
 
+def columns(scales: tuple[str, ...]) -> tuple[Column[Person], ...]:
+    """The table's columns: each asked check-in scale's latest answer (mean) before groups."""
+    asked: tuple[Column[Person], ...] = tuple(
+        (f"{scale} (mean)", lambda p, scale=scale: p.scale_text(scale)) for scale in scales
+    )
+    return COLUMNS[:-1] + asked + COLUMNS[-1:]
+
+
 @dataclass(frozen=True)
 class ProgramRead:
     """The program report, and a group of each person's (by participant id)."""
@@ -74,7 +82,11 @@ class ProgramScreen(RangeReportScreen[ProgramRead]):
             program.weekly_hours,
             program.daily_hours,
         )
-        fill_rows(self.table, COLUMNS, ((str(p.participant_id), p) for p in program.people))
+        fill_rows(
+            self.table,
+            columns(program.scales),
+            ((str(p.participant_id), p) for p in program.people),
+        )
         if not program.people:
             self.notify("Nobody was a member of any group in these dates.", markup=False)
 
