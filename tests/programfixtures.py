@@ -116,3 +116,22 @@ def make_program(database: Database) -> dict[str, int]:
         )
         db.commit()
     return ids
+
+
+def ana_answers_craving(database: Database, values: tuple[int, ...]) -> None:
+    """Every group asks craving; Ana's first attended sessions get `values` as her answers."""
+    from sqlmodel import select
+
+    from facilitator.store.models import Attendance, Participant
+
+    with database.session() as db:
+        for group in db.exec(select(Group)).all():
+            group.checkin_scales = "craving"
+        rows = db.exec(
+            select(Attendance)
+            .join(Participant, Participant.id == Attendance.participant_id)  # type: ignore[arg-type]
+            .where(Participant.name == "Ana Ortiz", Attendance.status == "present")
+        ).all()
+        for row, value in zip(rows[: len(values)], values, strict=True):
+            row.craving = value
+        db.commit()

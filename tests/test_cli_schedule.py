@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from facilitator.store.database import Database
 from facilitator.store.models import AuditEvent, Cancellation, Group
-from tests.programfixtures import MORNING, TODAY, make_program
+from tests.programfixtures import MORNING, TODAY, ana_answers_craving, make_program
 from tests.test_cli_groups import run_cli, stored
 
 
@@ -147,22 +147,10 @@ def test_the_current_week_never_counts(database: Database) -> None:
 
 
 def test_report_program_table_shows_each_asked_scale(db_url: str, database: Database) -> None:
-    from facilitator.store.models import Attendance, Participant
-
     make_program(database)
     args = ("report", "program", "--from", "2026-11-02", "--to", "2026-11-15")
     assert "craving" not in run_cli(db_url, *args).stdout  # no group asks: no column
-    with database.session() as db:
-        for group in db.exec(select(Group)).all():
-            group.checkin_scales = "craving"
-        ana = db.exec(
-            select(Attendance)
-            .join(Participant, Participant.id == Attendance.participant_id)  # type: ignore[arg-type]
-            .where(Participant.name == "Ana Ortiz", Attendance.status == "present")
-        ).all()
-        for row, value in zip(ana[:2], (8, 5), strict=True):
-            row.craving = value
-        db.commit()
+    ana_answers_craving(database, (8, 5))
     result = run_cli(db_url, *args)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

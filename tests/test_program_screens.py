@@ -23,7 +23,7 @@ from facilitator.screens.start_dialog import StartDialog
 from facilitator.store.database import Database
 from facilitator.store.models import Attendance, Cancellation, Group, GroupSession
 
-from .programfixtures import MORNING, TODAY, make_program
+from .programfixtures import MORNING, TODAY, ana_answers_craving, make_program
 from .test_group_form import form_error, settle
 from .test_lead_screens import rows, text_of
 from .test_live_screen import screen_plain
@@ -286,20 +286,8 @@ async def test_member_screen_shows_each_scale_over_time(database: Database, db_u
 
 
 async def test_p_shows_each_asked_scale_latest_and_mean(database: Database) -> None:
-    from facilitator.store.models import Participant
-
     make_program(database)
-    with database.session() as db:
-        for group in db.exec(select(Group)).all():
-            group.checkin_scales = "craving"
-        ana = db.exec(
-            select(Attendance)
-            .join(Participant, Participant.id == Attendance.participant_id)  # type: ignore[arg-type]
-            .where(Participant.name == "Ana Ortiz", Attendance.status == "present")
-        ).all()
-        for row, value in zip(ana[:2], (9, 4), strict=True):
-            row.craving = value
-        db.commit()
+    ana_answers_craving(database, (9, 4))
     app = make_app(database, lambda: HomeScreen(database, now=_wednesday_morning), given=LEAD)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(pilot)
