@@ -73,6 +73,11 @@ def scales_said(result: CheckInResult) -> str:
     return f" · {said} recorded" if said else ""
 
 
+ROSTER_EVERY = 0.1
+"""Seconds a phone check-in waits for others to share its roster redraw (the contract: shown
+within one second)."""
+
+
 class CheckinHandlers:
     """The live screen's check-ins: a phone's, and a code typed at the laptop (a mixin)."""
 
@@ -83,14 +88,32 @@ class CheckinHandlers:
         roster_panel: RosterPanel
         app: Any
         notify: Callable[..., None]
+        set_timer: Callable[..., Any]
         _act: Callable[..., None]
 
     _phone_news: list[CheckInResult]
     _phone_reload_queued: bool = False
+    _roster_due: bool = False
+
+    def _show_roster(self) -> None:
+        """Redraw the roster alone from the snapshot (its changed cells only)."""
+        self._roster_due = False
+        snap = self.live.snapshot
+        group = snap.group
+        self.roster_panel.show(
+            snap.roster, snap.counts(), group.timezone, self.privacy, group.max_members
+        )
 
     def _phone_checked_in(self, result: CheckInResult) -> None:
-        """A phone check-in was saved: show it on the roster at once. Check-ins that arrive
-        together share one reload (queued only when none is waiting to start)."""
+        """A phone check-in was saved: show it on the roster at once, from the saved row (only
+        its cells change; the next look for changes reloads the rest). Otherwise check-ins that
+        arrive together share one reload (queued only when none is waiting to start)."""
+        if result.attendance is not None and self.live.snapshot.apply(result.attendance):
+            if not self._roster_due:  # check-ins arriving together share one redraw
+                self._roster_due = True
+                self.set_timer(ROSTER_EVERY, self._show_roster)
+            self.announce_check_in(result, via_phone=True)
+            return
         self._phone_news.append(result)
         if self._phone_reload_queued:
             return

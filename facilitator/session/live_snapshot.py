@@ -72,6 +72,15 @@ class Snapshot:
         """The group's progress-note headings."""
         return NOTE_FORMATS.get(self.group.note_format, NOTE_FORMATS["DAP"])
 
+    def apply(self, attendance: Attendance) -> bool:
+        """Show a member's attendance as just saved (a phone check-in) without reloading the
+        rest; False if they are not on this roster (then reload)."""
+        for index, entry in enumerate(self.roster):
+            if entry.participant.id == attendance.participant_id:
+                self.roster[index] = RosterEntry(entry.participant, attendance)
+                return True
+        return False
+
     def counts(self) -> dict[Status, int]:
         """How many members have each status (those still awaited count as absent)."""
         result = dict.fromkeys(Status, 0)
