@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from facilitator.checkin.options import CheckinOptions
     from facilitator.common.clock import Now
     from facilitator.errors import UserError
+    from facilitator.screens.work_queue import WorkQueue
     from facilitator.store.database import Database
 
 
@@ -74,12 +75,21 @@ class FacilitatorApp(App[None]):
         self.push_screen(self._first_screen())
 
     async def save_everything(self) -> None:
-        """Save unsaved notes on every live screen, and wait until they are stored."""
-        from facilitator.screens.live import LiveScreen
+        """Save the notes typed on every screen, and wait until every screen's queued work is
+        stored."""
+        import asyncio
+
+        self._queue_notes()
+        for queue in self._work_queues():
+            await asyncio.to_thread(queue.drain)
+
+    def _queue_notes(self) -> None:
+        """Queue the notes typed on every screen (they save a moment after typing stops)."""
+        from facilitator.screens.notes_keeping import NotesKeeping
 
         for screen in self.screen_stack:
-            if isinstance(screen, LiveScreen):
-                await screen.save_now()
+            if isinstance(notes := getattr(screen, "notes", None), NotesKeeping):
+                notes.save()
 
     def fail(self, error: UserError) -> None:
         """Exit with status 1; the command line then shows `error` as its one-line message."""
@@ -93,11 +103,13 @@ class FacilitatorApp(App[None]):
         if self._quitting:
             lost = self._unsaved_changes()
             if lost:
+                self.workers.cancel_group(self, "quit")
                 for queue in self._work_queues():
                     queue.abandon()
                 self.exit(return_code=1, message=Text(_lost_message(lost)))
             return
         self._quitting = True
+        self._queue_notes()  # counted below with the rest
         waiting = self._unsaved_changes()
         if waiting:
             self.notify(
@@ -113,10 +125,12 @@ class FacilitatorApp(App[None]):
         await self.save_everything()
         self.exit(message=self._kept_message())
 
-    def _work_queues(self) -> list[Any]:
-        from facilitator.screens.live import LiveScreen
+    def _work_queues(self) -> list[WorkQueue]:
+        """Every open screen's queue of database work."""
+        from facilitator.screens.work_queue import WorkQueue
 
-        return [s.work for s in self.screen_stack if isinstance(s, LiveScreen)]
+        queues = (getattr(screen, "work", None) for screen in self.screen_stack)
+        return [queue for queue in queues if isinstance(queue, WorkQueue)]
 
     def _unsaved_changes(self) -> int:
         """Changes asked on the live screens that the database has not taken yet."""

@@ -181,3 +181,32 @@ async def test_n_refused_by_the_database_does_not_say_last_item(
         await pilot.pause()
         assert "the session has ended" in notices(app)
         assert "That was the last item" not in notices(app)
+
+
+def test_a_row_shown_from_a_phone_survives_an_older_read_and_never_hides_a_newer_one(
+    database: Database, clock: FakeClock
+) -> None:
+    from facilitator.store.models import Status
+
+    session_id = make_session(database, clock)
+    live = LiveSession(database, session_id, clock=clock, actor="Sam Facilitator")
+    avery = next(e for e in live.snapshot.roster if e.participant.name == "Avery Quinn")
+
+    def word() -> str:
+        entry = next(e for e in live.snapshot.roster if e.participant.id == avery.participant.id)
+        return entry.word
+
+    # A row committed after the snapshot's read began is shown at once, and a read that began
+    # before that commit (here: any read, the commit is "in the future") keeps it shown.
+    row = avery.attendance.model_copy(update={"status": Status.LATE})
+    assert live.show_saved(row, time.monotonic() + 60)
+    assert word() == "late"
+    live.refresh()
+    assert word() == "late"  # the database still says absent: the read predates the row
+    # A row committed before the snapshot's read began is already in it, or older than it:
+    # never shown over it.
+    fresh = LiveSession(database, session_id, clock=clock)
+    older = avery.attendance.model_copy(update={"status": Status.EXCUSED})
+    assert fresh.show_saved(older, time.monotonic() - 60)
+    entry = next(e for e in fresh.snapshot.roster if e.participant.id == avery.participant.id)
+    assert entry.status is not Status.EXCUSED

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ def attempt_check_ins(
             return [Answer(att.CheckInResult(att.Outcome.CLOSED)) for _ in attempts]
         group = db.get(Group, session.group_id)
         assert group is not None
-        return [_one(db, group, session, *attempt) for attempt in attempts]
+        answers = [_one(db, group, session, *attempt) for attempt in attempts]
+    saved = time.monotonic()  # committed: a screen's read that begins later has them all
+    return [replace(a, result=replace(a.result, saved_at=saved)) for a in answers]
 
 
 def _one(

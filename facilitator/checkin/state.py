@@ -97,11 +97,13 @@ class AppState:
                 partial(retrying, lambda: attempt_check_ins(database, session_id, attempts))
             )
         except Exception as exc:
-            if len(attempts) > 1:
+            if len(attempts) > 1 and not _whole_database(exc):
                 for attempt, answer in zip(attempts, answers, strict=True):
                     await self._save([attempt], [answer])
-            elif not answers[0].done():
-                answers[0].set_exception(exc)
+            else:
+                for answer in answers:
+                    if not answer.done():
+                        answer.set_exception(exc)
             return
         for answer, result in zip(answers, saved, strict=True):
             if not answer.done():
@@ -133,3 +135,19 @@ class AppState:
 
 STATE = web.AppKey("facilitator.checkin", AppState)
 """Where a check-in app keeps its `AppState`; `open = False` there kills the token."""
+
+
+def _whole_database(exc: BaseException) -> bool:
+    """A failure of the database or the session, not of one code: the same for every code of
+    a batch, so trying them one by one would only multiply the wait."""
+    from sqlalchemy.exc import OperationalError
+
+    from facilitator.checkin.attempt import SessionGone
+    from facilitator.errors import UserError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (OperationalError, SessionGone, UserError)):
+            return True
+        seen = seen.__cause__
+    return False

@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 
 from facilitator.reports.due import ATTENDED, TOLERANCE_MINUTES, due_sessions
 
-EPOCH_MONDAY = dt.date(1970, 1, 5)
-"""Week numbers count from this Monday: week n starts `n` weeks after it."""
+EPOCH_MONDAY = dt.date(1, 1, 1)
+"""Week numbers count from this Monday (the first day of the calendar, so a number is never
+negative and whole-number division is floor division): week n starts `n` weeks after it."""
 
 
 class _WeekNumber(FunctionElement[int]):

@@ -175,11 +175,6 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         await event.settle()
         self.sync.show_pending()
 
-    async def save_now(self) -> None:
-        """Save the notes and everything still queued, and wait until it is stored."""
-        self.notes.save()
-        await asyncio.to_thread(self.work.drain)
-
     # -- drawing -------------------------------------------------------------------------------
 
     def redraw(self) -> None:

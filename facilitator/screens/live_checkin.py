@@ -108,7 +108,12 @@ class CheckinHandlers:
         """A phone check-in was saved: show it on the roster at once, from the saved row (only
         its cells change; the next look for changes reloads the rest). Otherwise check-ins that
         arrive together share one reload (queued only when none is waiting to start)."""
-        if result.attendance is not None and self.live.snapshot.apply(result.attendance):
+        saved = result.saved_at
+        if (
+            saved is not None
+            and result.attendance
+            and self.live.show_saved(result.attendance, saved)
+        ):
             if not self._roster_due:  # check-ins arriving together share one redraw
                 self._roster_due = True
                 self.set_timer(ROSTER_EVERY, self._show_roster)

@@ -162,6 +162,8 @@ class WorkQueue:
     def drain(self) -> None:
         """Run every queued job, oldest first: in the one worker thread, or at the end by the
         caller (after waiting for a worker that is still running one)."""
+        if self._abandoned:
+            return  # quitting without them: do not wait for a job still retrying
         with self._lock:
             while True:
                 with self._count_lock:

@@ -48,6 +48,9 @@ class CheckInResult:
     outcome: Outcome
     participant: Participant | None = None
     attendance: Attendance | None = None
+    saved_at: float | None = None
+    """When the transaction holding it had committed (monotonic), if the caller noted it: a
+    screen's snapshot read after that moment already shows it."""
 
     @property
     def ok(self) -> bool:

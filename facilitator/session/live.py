@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
@@ -60,6 +61,9 @@ class LiveSession:
         self.clock: Now = clock or Clock()
         self.actor = actor
         self._pinned = threading.local()
+        self._swap = threading.Lock()
+        self._read_at = 0.0  # when the snapshot's reading began (monotonic)
+        self._shown: list[tuple[float, Attendance]] = []  # rows shown since that read began
         self.marker = 0
         """The change marker as of the snapshot (see `live_snapshot.change_marker`)."""
         self.snapshot = self.refresh()
@@ -82,10 +86,28 @@ class LiveSession:
             self._pinned.when = None
 
     def refresh(self) -> Snapshot:
-        """Reload from the database (e.g. after a phone check-in)."""
+        """Reload from the database (e.g. after a phone check-in). A row shown by `show_saved`
+        after this read began stays shown: the read may predate it."""
+        began = time.monotonic()
         with self.database.session() as db:
-            self.snapshot, self.marker = load_snapshot(db, self.session_id)
+            snapshot, marker = load_snapshot(db, self.session_id)
+        with self._swap:
+            if began >= self._read_at:
+                self._shown = [(t, row) for t, row in self._shown if t >= began]
+                for _, row in self._shown:
+                    snapshot.apply(row)
+                self.snapshot, self.marker, self._read_at = snapshot, marker, began
         return self.snapshot
+
+    def show_saved(self, attendance: Attendance, saved_at: float) -> bool:
+        """Show a row another part of this program committed at `saved_at` (monotonic; a phone
+        check-in) without reloading. False if the member is not on the roster (reload instead).
+        A snapshot read after that commit already has the row, or something newer: kept."""
+        with self._swap:
+            if self._read_at > saved_at:
+                return True
+            self._shown.append((saved_at, attendance))
+            return self.snapshot.apply(attendance)
 
     def poll(self) -> bool:
         """Reload only if the session changed since the snapshot (another laptop, a phone);
