@@ -117,35 +117,23 @@ def records_in(path: Path, fmt: str) -> int:
 
 
 def profile(path: Path, group: str) -> None:
-    """One group's export in-process under cProfile: loading vs writing, and the top functions."""
+    """One group's export in-process under cProfile, and the top functions."""
     import io
-    import time
 
-    from facilitator.exchange.export import ExportFilter, export_sessions, loading
+    from facilitator.exchange.export import ExportFilter, export_sessions
     from facilitator.store.database import Database
 
     database = Database(url_of(path))
     for fmt in ("csv", "json"):
-        loaded = [0.0]
-        original = loading._load_children
-
-        def timed_children(db, logs, _original=original, loaded=loaded):  # type: ignore[no-untyped-def]
-            began = time.perf_counter()
-            _original(db, logs)
-            loaded[0] += time.perf_counter() - began
-
-        loading._load_children = timed_children  # type: ignore[assignment]
         with database.session() as db:
             out = io.StringIO()
             count, total, profiler = profiled(
                 lambda: export_sessions(db, out, fmt=fmt, filt=ExportFilter(group=group))  # noqa: B023
             )
             db.rollback()  # keep the audit event out of the working copy
-        loading._load_children = original  # type: ignore[assignment]
         print(
             f"\nprofile: {fmt} export of {group!r} ({count} sessions) in-process, {total:.2f} s "
-            f"under cProfile; {loaded[0]:.2f} s of it loading children (agenda, breaks, "
-            f"attendance, notes, addenda as ORM objects)"
+            "under cProfile"
         )
         print_top(profiler, 10)
     database.dispose()

@@ -26,6 +26,13 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
 
+async def step(pilot, *keys: str):  # type: ignore[no-untyped-def]
+    """Press `keys`, let what they started settle, and return the screen then shown."""
+    await pilot.press(*keys)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 def group_rows(app) -> list[str]:  # type: ignore[no-untyped-def]
     table = app.screen.query_one("#groups", DataTable)
     return [str(table.get_row(key)[0]) for key in table.rows]

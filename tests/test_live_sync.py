@@ -35,6 +35,20 @@ def live_app(database: Database, session_id: str, clock: FakeClock) -> Facilitat
     return FacilitatorApp(database, lambda: LiveScreen(live, poll_interval=0.1))
 
 
+def count_calls(target: object, *names: str) -> dict[str, int]:
+    """Count the calls of `target`'s methods `names` from now on (they still run)."""
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        method = getattr(target, name)
+
+        def counted(*args: object, _name: str = name, _method=method) -> object:  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _method(*args)
+
+        setattr(target, name, counted)
+    return calls
+
+
 async def until(pilot, condition: Callable[[], bool], what: str, bound: float = BOUND) -> None:  # type: ignore[no-untyped-def]
     """Let the app run until `condition()` holds (fail after `bound` seconds)."""
     deadline = time.monotonic() + bound
@@ -105,26 +119,9 @@ async def test_other_laptops_changes_reach_the_open_screen(
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = app.screen
             assert isinstance(screen, LiveScreen)
-            reloads = 0
-            reload = screen.live.refresh
-
-            def counted() -> object:
-                nonlocal reloads
-                reloads += 1
-                return reload()
-
-            screen.live.refresh = counted  # type: ignore[method-assign]
-            polls = 0
-            poll = screen.live.poll
-
-            def counted_poll() -> bool:
-                nonlocal polls
-                polls += 1
-                return poll()
-
-            screen.live.poll = counted_poll  # type: ignore[method-assign]
-            await until(pilot, lambda: polls >= 5, "five polls")
-            assert reloads == 0  # nothing changed: nothing reloaded
+            calls = count_calls(screen.live, "refresh", "poll")
+            await until(pilot, lambda: calls["poll"] >= 5, "five polls")
+            assert calls["refresh"] == 0  # nothing changed: nothing reloaded
 
             await asyncio.to_thread(other.check_in_code, "AVQ1")
             await until(

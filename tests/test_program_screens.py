@@ -24,7 +24,7 @@ from facilitator.store.database import Database
 from facilitator.store.models import Attendance, Cancellation, Group, GroupSession
 
 from .programfixtures import MORNING, TODAY, ana_answers_craving, make_program
-from .test_group_form import form_error, settle
+from .test_group_form import form_error, settle, step
 from .test_lead_screens import rows, text_of
 from .test_live_screen import screen_plain
 
@@ -58,12 +58,8 @@ async def test_today_list_starts_a_scheduled_groups_session(database: Database) 
         assert app.screen.focused is today  # the screen opens on today's meetings
         assert rows(app, "#today") == [["00:00–23:59", "Daytime IOP", "upcoming", ""]]
         assert "Today, " in screen_plain(app)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, StartDialog)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LiveScreen)
+        assert isinstance(await step(pilot, "enter"), StartDialog)
+        assert isinstance(await step(pilot, "enter"), LiveScreen)
     with database.session() as db:
         (session,) = db.exec(select(GroupSession)).all()
         assert session.group_id == group_id and session.state == "live"
@@ -74,15 +70,9 @@ async def test_x_cancels_todays_meeting_and_u_takes_it_back(database: Database) 
     app = make_app(database, lambda: HomeScreen(database), given=LEAD)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
-        assert isinstance(app.screen, AskScreen)
-        await pilot.press(*"Snow day", "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(await step(pilot, "x"), AskScreen)
+        assert isinstance(await step(pilot, *"Snow day", "enter"), ConfirmScreen)
+        assert isinstance(await step(pilot, "y"), HomeScreen)
         assert rows(app, "#today") == [["00:00–23:59", "Daytime IOP", "cancelled", "Snow day"]]
         with database.session() as db:
             (row,) = db.exec(select(Cancellation)).all()
@@ -112,9 +102,7 @@ async def test_escape_at_the_reason_cancels_nothing(database: Database) -> None:
         await settle(pilot)
         await pilot.press("x", "escape")
         await settle(pilot)
-        await pilot.press("x", *"Holiday", "enter", "n")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(await step(pilot, "x", *"Holiday", "enter", "n"), HomeScreen)
     with database.session() as db:
         assert db.exec(select(Cancellation)).all() == []
 
@@ -132,14 +120,10 @@ async def test_group_form_saves_meets_scales_and_size_and_refuses_a_bad_spec(
     app = make_app(database, lambda: HomeScreen(database), given=LEAD)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
-        assert isinstance(app.screen, GroupFormScreen)
+        assert isinstance(await step(pilot, "g"), GroupFormScreen)
         await pilot.press(*"Evening IOP")
         await _type(pilot, "group-meets", "mox 25:00")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, GroupFormScreen)
+        assert isinstance(await step(pilot, "enter"), GroupFormScreen)
         assert form_error(app).startswith("Meets: ")
         assert "mox" in form_error(app)
         with database.session() as db:
@@ -159,9 +143,7 @@ async def test_group_form_saves_meets_scales_and_size_and_refuses_a_bad_spec(
             assert db.exec(select(Group)).all() == []
 
         await _type(pilot, "group-max", "8")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(await step(pilot, "enter"), HomeScreen)
         with database.session() as db:
             (group,) = db.exec(select(Group)).all()
             assert group.meets == "mon,wed,fri 18:00-21:00"
@@ -174,9 +156,7 @@ async def test_group_form_saves_meets_scales_and_size_and_refuses_a_bad_spec(
         assert app.screen.query_one("#group-scales", Input).value == "craving,mood"
         await _type(pilot, "group-scales", "none")
         await _type(pilot, "group-meets", "")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(await step(pilot, "enter"), HomeScreen)
     with database.session() as db:
         (group,) = db.exec(select(Group)).all()
         assert group.checkin_scales is None and group.meets is None and group.max_members == 8
@@ -194,9 +174,7 @@ async def test_p_shows_the_program_and_enter_opens_the_person(database: Database
     app = make_app(database, lambda: HomeScreen(database, now=_wednesday_morning), given=LEAD)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        assert isinstance(app.screen, ProgramScreen)
+        assert isinstance(await step(pilot, "p"), ProgramScreen)
         table = rows(app, "#program")
         assert table == [
             # Each group with the relapse-prevention topics covered of its ten (Cleo checked in
@@ -222,18 +200,14 @@ async def test_p_shows_the_program_and_enter_opens_the_person(database: Database
             ],
             ["Dev Shah", "6.00", "3", "3", "1", "1", "Morning Skills 3/10"],
         ]
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, MemberScreen)
+        assert isinstance(await step(pilot, "enter"), MemberScreen)
         groups = text_of(app, "#member-groups")
         assert "Morning Skills 10.00 h" in groups and "Afternoon Process 6.00 h" in groups
         assert "16.00 h in all" in groups
         weeks = text_of(app, "#member-weeks")
         assert "2026-W45" in weeks and "7.00 h" in weeks  # both groups' hours together
         assert "Afternoon Process 3.00 h · Morning Skills 4.00 h" in weeks
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, ProgramScreen)
+        assert isinstance(await step(pilot, "escape"), ProgramScreen)
 
 
 async def test_member_screen_shows_each_scale_over_time(database: Database, db_url: str) -> None:
