@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input
 
 from facilitator.app import make_app
 from facilitator.screens.dialogs import AskScreen, ConfirmScreen
-from facilitator.screens.history import HistoryScreen
+from facilitator.screens.history import FILTER_PAUSE, HistoryScreen
 from facilitator.screens.home import HomeScreen
 from facilitator.screens.member import MemberScreen
 from facilitator.screens.report import ReportScreen
@@ -56,10 +56,12 @@ async def test_history_lists_sessions_newest_first_and_filters(database, history
         # 13 Nov: Avery and Casey attended, Blake absent; unsigned.
         assert listed[0][4:] == ["2", "1", "unsigned"]
         await pilot.press("slash", *"boredom")
+        await pilot.pause(FILTER_PAUSE)  # the list is read once typing pauses
         await settle(pilot)
         filtered = rows(app, "#sessions")
         assert len(filtered) == 1 and "Boredom" in filtered[0][2]
         await pilot.press("ctrl+a", "backspace", *"no such topic")
+        await pilot.pause(FILTER_PAUSE)
         await settle(pilot)
         assert rows(app, "#sessions") == []
 

@@ -45,18 +45,24 @@ def current_on(day: dt.date) -> sa.ColumnElement[bool]:
     return sa.or_(col(Membership.left).is_(None), col(Membership.left) >= day)
 
 
+def member_on(day: dt.date) -> sa.ColumnElement[bool]:
+    """The condition that a membership period covers `day` (joined by then, not yet left)."""
+    return sa.and_(col(Membership.joined) <= day, current_on(day))
+
+
 def members(
     db: Session, group: Group, *, include_left: bool = False, on: dt.date | None = None
 ) -> list[Member]:
-    """The group's members on `on` (default today in the group's zone), by name, each once
-    with their latest period; `include_left` adds those whose last period has ended."""
+    """The group's members by name, each once with their latest period: those whose period
+    has not ended by today (admissions booked ahead included), or, given `on`, those whose
+    period covers that day; `include_left` adds those whose last period has ended."""
     query = (
         select(Participant, Membership)
         .join(Membership, col(Membership.participant_id) == Participant.id)
         .where(Membership.group_id == group.id)
     )
     if not include_left:
-        query = query.where(current_on(on or today_in(group.timezone)))
+        query = query.where(current_on(today_in(group.timezone)) if on is None else member_on(on))
     rows = db.exec(
         query.order_by(col(Participant.name), col(Participant.id), col(Membership.joined))
     ).all()
@@ -94,8 +100,7 @@ def find_member_by_code(
         .where(
             Participant.code == wanted,
             Membership.group_id == group.id,
-            col(Membership.joined) <= day,
-            current_on(day),
+            member_on(day),
         )
     ).first()
 

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input
 
+from facilitator.screens.debounce import Debouncer
 from facilitator.screens.table_screen import BoxedTableScreen, boxed_keys
 from facilitator.store.models import Status
 from facilitator.widgets.plain import plain
@@ -16,6 +17,10 @@ from facilitator.widgets.tables import Column, fill_rows
 
 if TYPE_CHECKING:
     from facilitator.reports.history import SessionSummary
+
+
+FILTER_PAUSE = 0.3
+"""Seconds of no typing in the filter before the list is read again (`enter`: at once)."""
 
 
 def _state(row: SessionSummary) -> str:
@@ -51,11 +56,14 @@ class HistoryScreen(BoxedTableScreen):
     def boxes(self) -> ComposeResult:
         yield Input(placeholder="/ filter by group, topic or facilitator", id="history-filter")
 
+    def on_mount(self) -> None:
+        self._filter_later = Debouncer(self, FILTER_PAUSE, self.reload)
+
     def on_screen_resume(self) -> None:
         # Also runs when the screen is first shown: load once, then on every return to it.
         self.reload()
 
-    def reload(self, text: str | None = None) -> None:
+    def reload(self, text: str | None = None, *, focus: bool | None = None) -> None:
         """Reload the list (filtered by `text`, by default the text in the filter box), off the
         event loop; the table says it is loading meanwhile."""
         from facilitator.reports.history import list_sessions
@@ -67,14 +75,19 @@ class HistoryScreen(BoxedTableScreen):
             with self.database.session() as db:
                 return list_sessions(db, group_id=self.group_id, text=text)
 
-        self.load(self.table, read, self._show)
+        self.load(self.table, read, self._show, focus)
 
     def _show(self, rows: list[SessionSummary]) -> None:
         fill_rows(self.table, COLUMNS, ((row.id, row) for row in rows))
 
     @on(Input.Changed, "#history-filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.reload(event.value)
+    def _filter(self, _event: Input.Changed) -> None:
+        self._filter_later.poke()  # one read once typing pauses, not one per key
+
+    def box_submitted(self) -> None:
+        """`enter` in the filter: read the list now, then go to it."""
+        self._filter_later.cancel()
+        self.reload(focus=True)
 
     def open_row(self, key: str) -> None:
         """Open the session."""

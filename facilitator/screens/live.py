@@ -104,7 +104,7 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         self.qr_panel = self.query_one(QRPanel)
         self.qr_panel.line = self.query_one(CheckinURL)
         self.phone = PhoneCheckin(
-            self, self.live, self.qr_panel, self._phone_checked_in, self.refresh_from_database
+            self, self.live, self.qr_panel, self._phone_checked_in, self.reload_for_phones
         )
         self.sync = LiveSync(self.live, self.work, self.roster_panel, self._changed_elsewhere)
         self.ender = EndFlow(self)
@@ -150,10 +150,12 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         then: Callable[[T | None], object] | None = None,
         *,
         say: Callable[[T], str] | None = None,
+        change: bool = True,
     ) -> None:
         """Queue a call to the service; once it is saved, redraw, notify `say(result)`, then run
         `then(result)`. A refusal is a notification, never a crash (`then` gets None). The
-        action happens at the time the key was pressed, however long the database keeps it."""
+        action happens at the time the key was pressed, however long the database keeps it; a
+        read (`change=False`) is not counted as a change waiting to be saved."""
         pressed = self.live.now()
 
         def at_pressed() -> T:
@@ -166,7 +168,7 @@ class LiveScreen(CheckinHandlers, Screen[None]):
                 self.notify(say(result), markup=False)
             return None if then is None else then(result)
 
-        self.work.submit(at_pressed, after)
+        self.work.submit(at_pressed, after, change=change)
 
     @on(WorkQueue.Done)
     async def _saved(self, event: WorkQueue.Done) -> None:
@@ -207,10 +209,6 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         if phase is OVER and self._bell_for != item.id:
             self._bell_for = item.id
             self.app.bell()
-
-    def refresh_from_database(self) -> None:
-        """Reload after a change made elsewhere (another laptop), then redraw."""
-        self._act(self.live.refresh)
 
     def _changed_elsewhere(self) -> None:
         """Another laptop (or its phones) changed the session: show it."""

@@ -120,6 +120,11 @@ class CheckinHandlers:
             self.announce_check_in(result, via_phone=True)
             return
         self._phone_news.append(result)
+        self.reload_for_phones()
+
+    def reload_for_phones(self) -> None:
+        """Reload once for whatever phones saved (check-ins not on the roster, scale answers):
+        queued only when no such reload is waiting to start; a read, not a change."""
         if self._phone_reload_queued:
             return
         self._phone_reload_queued = True
@@ -134,7 +139,7 @@ class CheckinHandlers:
             for each in news:
                 self.announce_check_in(each if snap is not None else None, via_phone=True)
 
-        self._act(reload, announce)
+        self._act(reload, announce, change=False)
 
     def action_show_qr(self) -> None:
         """Show the check-in QR full screen for the room to scan."""

@@ -72,7 +72,7 @@ class EndFlow:
         screen.notes.save()
         confirm = ConfirmScreen("End this session now?", yes="End (y)")
         screen.app.push_screen(confirm, self._confirmed)
-        screen.work.submit(lambda: end_warnings(screen.live), confirm.show_detail)
+        screen.work.submit(lambda: end_warnings(screen.live), confirm.show_detail, change=False)
 
     def _confirmed(self, confirmed: bool | None) -> None:
         if confirmed:

@@ -108,16 +108,7 @@ def start_session(
         brk.session_id = session.id
         db.add(brk)
     on_the_day = members(db, group, on=session.local_date)
-    # Members on the day only: not those whose period starts later (an admission booked ahead).
-    ensure_rows(
-        db,
-        session.id,
-        [
-            m.membership.participant_id
-            for m in on_the_day
-            if m.membership.joined <= session.local_date
-        ],
-    )
+    ensure_rows(db, session.id, [m.membership.participant_id for m in on_the_day])
     audit(db, "session.start", session_id=session.id, actor=facilitator, at=now, topic=topic.id)
     db.flush()
     return session

@@ -66,7 +66,7 @@ class LiveSession:
         self._shown: list[tuple[float, Attendance]] = []  # rows shown since that read began
         self.marker = 0
         """The change marker as of the snapshot (see `live_snapshot.change_marker`)."""
-        self.snapshot = self.refresh()
+        self.refresh()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -340,13 +340,6 @@ def open_live(
         group = db.get(Group, session.group_id)
         assert group is not None
         if session.state == SessionState.LIVE:
-            att.ensure_rows(
-                db,
-                session.id,
-                [
-                    m.membership.participant_id
-                    for m in members(db, group, on=session.local_date)
-                    if m.membership.joined <= session.local_date
-                ],
-            )
+            on_the_day = members(db, group, on=session.local_date)
+            att.ensure_rows(db, session.id, [m.membership.participant_id for m in on_the_day])
     return LiveSession(database, session_id, clock=clock, actor=actor)
