@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Protocol
 
 from facilitator.common.timeutil import local
@@ -49,21 +49,6 @@ def scheduled_days(
     return days
 
 
-def within(periods: Iterable[Period], days: Iterable[dt.date]) -> set[dt.date]:
-    """The days that fall within any of the membership periods.
-
-    A list of days is taken as sorted (oldest first) and searched by bisection; any other
-    iterable is sorted first.
-    """
-    ordered: Sequence[dt.date] = days if isinstance(days, list) else sorted(days)
-    found: set[dt.date] = set()
-    for period in periods:
-        lo = bisect_left(ordered, period.joined)
-        hi = len(ordered) if period.left is None else bisect_right(ordered, period.left)
-        found.update(ordered[lo:hi])
-    return found
-
-
 class ScheduledWeeks:
     """A group's scheduled days, sorted, with the Monday of each: the weeks within a period
     without walking its days."""
@@ -86,17 +71,14 @@ def counted_weeks(
     *,
     today: dt.date,
     to_chosen: bool,
-    active_days: Iterable[dt.date] = (),
-    active_weeks: set[dt.date] | None = None,
+    active_weeks: set[dt.date],
 ) -> list[dt.date]:
     """The Mondays of the weeks that count against a person's weekly minimum, oldest first.
 
-    A week counts if the person had a session scheduled or held in it: `active_days` are those
-    days, or `active_weeks` their Mondays. Weeks run from each period's joining week to its last
-    day, within the range.
+    A week counts if the person had a session scheduled or held in it: `active_weeks` are the
+    Mondays of those weeks. Weeks run from each period's joining week to its last day, within
+    the range.
     """
-    if active_weeks is None:
-        active_weeks = {monday(d) for d in active_days}
     counted: set[dt.date] = set()
     for period in periods:
         last = min(date_to, period.left or date_to)

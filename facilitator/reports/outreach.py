@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from facilitator.common.timeutil import today_in
 from facilitator.reports.attendance import AttendanceReport
-from facilitator.reports.calendar import scheduled_days, within
+from facilitator.reports.calendar import ScheduledWeeks, scheduled_days
 from facilitator.reports.due import below, daily, member_between
 from facilitator.session.cancel import cancelled_days
 from facilitator.store.models import Group, Membership
@@ -59,14 +59,14 @@ def outreach(
         for pid, days in held.items():
             week_minutes[pid] = sum(d.minutes for d in days.values())
         cancelled = cancelled_days(db, [group.id], monday, sunday)[group.id]
-        scheduled = scheduled_days(group, monday, sunday, cancelled)
+        scheduled = ScheduledWeeks(scheduled_days(group, monday, sunday, cancelled))
         periods = db.exec(
             select(Membership).where(
                 Membership.group_id == group.id, member_between(monday, sunday)
             )
         ).all()
         # A week counts only for those who had a session held or scheduled in it.
-        due_last_week = set(held) | {p.participant_id for p in periods if within([p], scheduled)}
+        due_last_week = set(held) | {p.participant_id for p in periods if scheduled.weeks_within(p)}
     items = []
     for pid, row in report.rows():
         if row.left is not None and row.left < today:

@@ -57,6 +57,7 @@ class Person:
     weeks_below_minimum: int
     participant_id: int = 0
     group_hours: dict[str, float] = field(default_factory=dict)
+    """Hours per group over the range: each group's part of `hours`."""
     topics: dict[str, Coverage] = field(default_factory=dict)
     """Per group with a curriculum: the person's topics covered of it, and when completed."""
     scales: dict[str, ScaleSummary] = field(default_factory=dict)
@@ -73,8 +74,6 @@ class Person:
             f"{name} {self.topics[name].text()}" if name in self.topics else name
             for name in self.groups
         )
-
-    """Hours per group over the range: each group's part of `hours`."""
 
     def as_json(self) -> dict[str, object]:
         """The entry of `report program --format json`."""

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from facilitator.errors import UserError
 from facilitator.session.attendance import CheckInResult, check_in, ensure_editable, get_row
 from facilitator.store.audit import audit
+from facilitator.store.conditions import in_dates
 from facilitator.store.models import (
     Attendance,
     GroupSession,
@@ -117,13 +118,5 @@ def telehealth_counts(
         )
         .group_by(col(Attendance.participant_id))
     )
-    if date_from is not None:
-        query = query.where(col(GroupSession.local_date) >= date_from)
-    if date_to is not None:
-        query = query.where(col(GroupSession.local_date) <= date_to)
+    query = query.where(*in_dates(col(GroupSession.local_date), date_from, date_to))
     return {int(pid): int(n) for pid, n in db.exec(query).all()}
-
-
-def attended_count(rows: list[Attendance]) -> int:
-    """How many of a session's records attended (present, late, left early)."""
-    return sum(1 for row in rows if Status(row.status).attended)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from facilitator.errors import UserError
 from facilitator.session.attendance import ensure_editable, get_row
 from facilitator.store.audit import audit
+from facilitator.store.conditions import in_dates
 from facilitator.store.models import Attendance, Group, GroupSession, Receipt, SessionState
 
 SCALES: tuple[str, ...] = ("craving", "mood")
@@ -202,10 +203,7 @@ def _answered(date_from: dt.date | None, date_to: dt.date | None) -> Any:
             (col(Attendance.craving).is_not(None)) | (col(Attendance.mood).is_not(None)),
         )
     )
-    if date_from is not None:
-        query = query.where(col(GroupSession.local_date) >= date_from)
-    if date_to is not None:
-        query = query.where(col(GroupSession.local_date) <= date_to)
+    query = query.where(*in_dates(col(GroupSession.local_date), date_from, date_to))
     return query.order_by(col(GroupSession.started_at), col(GroupSession.id))
 
 

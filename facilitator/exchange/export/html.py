@@ -17,6 +17,8 @@ from facilitator.exchange.export.json_csv import minutes_text
 from facilitator.exchange.export.rows import ExportFilter, SessionLog
 from facilitator.store.models import NOTE_FORMATS, Method, Note, Status
 
+_ATTENDED = frozenset(s.value for s in Status if s.attended)
+
 TITLE = "Session log"
 
 
@@ -72,15 +74,8 @@ def _attended(log: SessionLog, modality: str | None = None) -> int:
     return sum(
         1
         for row, _person in log.attendance
-        if _attends(row.status) and modality in (None, row.modality)
+        if row.status in _ATTENDED and modality in (None, row.modality)
     )
-
-
-def _attends(status: str) -> bool:
-    try:
-        return Status(status).attended
-    except ValueError:
-        return False
 
 
 def _note_headings(note: Note) -> list[str]:
