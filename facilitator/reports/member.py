@@ -151,3 +151,12 @@ def program_weeks(
         ProgramWeek(WeekHours(year, week, round(totals[(year, week)], 2)), parts[(year, week)])
         for year, week in sorted(totals)
     ]
+
+
+def group_totals(weeks: list[ProgramWeek]) -> dict[str, float]:
+    """Each group's hours over the weeks: its part of the person's program."""
+    totals: dict[str, float] = {}
+    for week in weeks:
+        for name, hours in week.parts.items():
+            totals[name] = totals.get(name, 0.0) + hours
+    return {name: round(hours, 2) for name, hours in totals.items()}

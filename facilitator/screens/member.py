@@ -102,8 +102,7 @@ class MemberScreen(WorkScreen):
         from facilitator.program.roster import members
         from facilitator.reports.attendance import attendance_report
         from facilitator.reports.cycle import cycle_of
-        from facilitator.reports.member import member_history, program_weeks
-        from facilitator.reports.program import program_report
+        from facilitator.reports.member import group_totals, member_history, program_weeks
         from facilitator.session.lifecycle import propose_topic
         from facilitator.session.scales import scale_history, scales_of
         from facilitator.store.models import Group, Participant
@@ -123,9 +122,7 @@ class MemberScreen(WorkScreen):
                 None,
             )
             joined = membership.joined if membership else today
-            across = program_report(
-                db, today=today, participant_id=self.participant_id, weekly_hours=group.weekly_hours
-            ).people
+            weeks = program_weeks(db, self.participant_id, today)
             scales = scales_of(group)
             report = attendance_report(db, group, date_from=joined, date_to=None, today=today)
             cycle: Cycle | None = None
@@ -146,8 +143,8 @@ class MemberScreen(WorkScreen):
                 joined=joined,
                 today=today,
                 history=member_history(db, group, self.participant_id),
-                weeks=program_weeks(db, self.participant_id, today),
-                group_hours=across[0].group_hours if across else {},
+                weeks=weeks,
+                group_hours=group_totals(weeks),
                 scales=scales,
                 points=scale_history(db, self.participant_id, group_id=group.id) if scales else [],
                 figures=next(
