@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitator.program.schedule import blocks_on
+from facilitator.program.schedule import parse
 from facilitator.reports.due import ATTENDED, as_date
 from facilitator.session.cancel import cancelled_days
 from facilitator.store.models import Attendance, Group, GroupSession, SessionState
@@ -100,12 +100,14 @@ def upcoming_meetings(db: Session, group: Group, after: dt.date, count: int) -> 
     assert group.id is not None
     end = after + dt.timedelta(days=HORIZON_DAYS)
     cancelled = cancelled_days(db, [group.id], after, end)[group.id]
+    blocks = parse(group.meets)
+    per_weekday = [sum(weekday in b.days for b in blocks) for weekday in range(7)]
     days: list[dt.date] = []
     day = after
     while len(days) < count and day < end:
         day += dt.timedelta(days=1)
         if day not in cancelled:
-            days.extend([day] * len(blocks_on(group.meets, day)))
+            days.extend([day] * per_weekday[day.weekday()])
     return days[:count]
 
 

@@ -9,18 +9,15 @@ from sqlmodel import Session, col, select
 
 from facilitator.errors import UserError
 from facilitator.reports.attendance import default_range
-from facilitator.reports.due import ATTENDED, as_date, daily, due_sessions, week_minutes, weeks
+from facilitator.reports.due import as_date, daily, due_sessions, week_minutes, weeks
 from facilitator.store.models import (
-    Attendance,
     Group,
-    GroupSession,
     Membership,
-    SessionState,
     Status,
 )
 
 if TYPE_CHECKING:
-    from facilitator.curriculum.model import Curriculum
+    pass
 
 
 class WeekHours(NamedTuple):
@@ -93,31 +90,6 @@ def member_history(db: Session, group: Group, participant_id: int) -> list[Histo
         )
         for r in rows
     ]
-
-
-def topics_covered(
-    db: Session, group: Group, participant_id: int, curriculum: Curriculum
-) -> tuple[list[str], list[str]]:
-    """The curriculum's topic ids the member attended in this group, and those still missing.
-
-    Both lists follow the curriculum's order.
-    """
-    attended = set(
-        db.exec(
-            select(GroupSession.topic_id)
-            .join(Attendance, col(Attendance.session_id) == col(GroupSession.id))
-            .where(
-                GroupSession.group_id == group.id,
-                GroupSession.curriculum_id == curriculum.id,
-                GroupSession.state == SessionState.ENDED.value,
-                Attendance.participant_id == participant_id,
-                col(Attendance.status).in_(ATTENDED),
-            )
-            .distinct()
-        ).all()
-    )
-    order = [topic.id for topic in curriculum.sessions]
-    return [t for t in order if t in attended], [t for t in order if t not in attended]
 
 
 class ProgramWeek(NamedTuple):
