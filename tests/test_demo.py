@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +27,7 @@ from facilitator.store.database import Database, open_database
 from facilitator.store.models import Group, Method, Participant, Status
 from facilitator.widgets.qr_panel import CheckinURL
 
-from .test_live_screen import roster_rows
+from .test_live_screen import roster_rows, screen_plain
 
 SIZE = (120, 40)
 
@@ -111,6 +112,7 @@ def test_facilitator_demo_runs_on_a_throwaway_database_then_deletes_it(
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             seen["grace"] = roster_rows(app)["Grace O'Connell"][1]
+            seen["screen"] = screen_plain(app)
             await pilot.press("ctrl+q")
             await pilot.pause()
 
@@ -129,6 +131,9 @@ def test_facilitator_demo_runs_on_a_throwaway_database_then_deletes_it(
     assert (seen["user"], seen["throwaway"], seen["group"]) == (DEMO_USER, True, DEMO_GROUP)
     assert seen["qr"].startswith("http://127.0.0.1:")  # phone check-in on this machine only
     assert seen["grace"] == "late"  # 12 minutes in: after the 10-minute cutoff
+    # Beside the QR at 120 columns, a long name gives way (…) so the check-in time stays whole.
+    assert re.search(r"Ada Lindqvist +present +\d\d:\d\d ", seen["screen"])
+    assert re.search(r"Carmen Ruiz-… +present +\d\d:\d\d ", seen["screen"])
     # The user's database was never opened: same bytes, still only its own group.
     assert digest(real_database) == before
     database = open_database(f"sqlite:///{real_database}")

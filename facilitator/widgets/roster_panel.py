@@ -31,6 +31,8 @@ STATUS_STYLE = {
     Status.LEFT_EARLY: "italic",
 }
 WAITING_STYLE = "dim"
+MIN_NAME_WIDTH = 10
+"""A name is never cut shorter than this for the columns beside it."""
 
 
 def how_text(entry: RosterEntry) -> str:
@@ -101,13 +103,17 @@ def _same(old: Text, new: Text) -> bool:
 
 def display_name(entry: RosterEntry, privacy: bool) -> Text:
     """The member's name as plain text (never markup): full, or first name + last initial."""
-    return plain(entry.participant.short_name if privacy else entry.participant.name)
+    name = plain(entry.participant.short_name if privacy else entry.participant.name)
+    name.overflow = "ellipsis"
+    name.no_wrap = True
+    return name
 
 
 class RosterTable(DataTable[Text]):
     """Members, one row each, keyed by participant id."""
 
     _layout: tuple[list[str], list[int], list[str]] | None = None
+    _shown: tuple[list[RosterEntry], str, bool] | None = None
     _cells: dict[str, list[Text]]
 
     def show(self, roster: list[RosterEntry], tz: str, privacy: bool) -> None:
@@ -139,6 +145,8 @@ class RosterTable(DataTable[Text]):
             max([len(label), *(rows[r][index].cell_len for r in range(len(rows)))])
             for index, label in enumerate(labels)
         ]
+        widths[0] = self._name_width(widths, labels.index("in"))
+        self._shown = (roster, tz, privacy)
         keys = [str(entry.participant.id) for entry in roster]
         layout = (labels, widths, keys)
         if layout == self._layout:
@@ -163,6 +171,17 @@ class RosterTable(DataTable[Text]):
                 if entry.participant.id == selected:
                     self.move_cursor(row=index, animate=False)
                     break
+
+    def _name_width(self, widths: list[int], last: int) -> int:
+        """The name column's width: whole names, or shortened (`…`) when the table is too
+        narrow for the check-in time beside them (the name can be read from less)."""
+        pad = 2 * self.cell_padding
+        room = self.size.width - sum(widths[1 : last + 1]) - pad * (last + 1)
+        return widths[0] if room >= widths[0] or room <= 0 else max(room, MIN_NAME_WIDTH)
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     @property
     def selected_id(self) -> int | None:
