@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static, TextArea
 
 from facilitator.errors import UserError
@@ -29,7 +28,7 @@ from facilitator.screens.help import HelpScreen
 from facilitator.screens.session_record_notes import RecordNotes
 from facilitator.screens.session_record_status import correct_modality, correct_status, refusal
 from facilitator.screens.session_record_tables import fill_table
-from facilitator.screens.work_queue import WorkQueue
+from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.tables import selected_key
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from facilitator.exchange.export import SessionLog
 
 
-class SessionDetailScreen(Screen[None]):
+class SessionDetailScreen(WorkScreen):
     """The record of one session."""
 
     COMMANDS = {ScreenActions}
@@ -60,15 +59,12 @@ class SessionDetailScreen(Screen[None]):
     ]
 
     def __init__(self, database: Database, session_id: str, actor: str = "") -> None:
-        super().__init__()
-        self.database = database
+        super().__init__(database, "session-record")
         self.session_id = session_id
         self.actor = actor
         """Who makes the corrections (default: the person at the keyboard)."""
         self.record: SessionLog | None = None
         """The session as last loaded (None until it is)."""
-        self.work = WorkQueue(self, "session-record")
-        """Loading, signing and corrections, in order, off the event loop."""
 
     @property
     def who(self) -> str:
@@ -111,12 +107,6 @@ class SessionDetailScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.work.drain)  # a correction queued is still saved
-
-    @on(WorkQueue.Done)
-    async def _done(self, event: WorkQueue.Done) -> None:
-        if event.error is not None:
-            self.notify(event.error, severity="error", markup=False)
-        await event.settle()
 
     def reload(self, then: Callable[[], object] | None = None) -> None:
         """Load the session as stored (after any change queued), draw it, then `then()`."""

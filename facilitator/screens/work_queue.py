@@ -186,11 +186,11 @@ class WorkScreen(Screen[None]):
     """A screen whose database work goes through its `work` queue: a job the core refused is
     shown as an error, then every job's follow-up runs in the event loop."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, queue_name: str = "") -> None:
         super().__init__()
         self.database = database
         """Where the screen's records are."""
-        self.work = WorkQueue(self, f"{type(self).__name__}-work")
+        self.work = WorkQueue(self, queue_name or f"{type(self).__name__}-work")
         """This screen's reads and changes, in order, off the event loop."""
 
     @on(WorkQueue.Done)
