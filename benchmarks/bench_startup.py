@@ -11,7 +11,8 @@ is polled (`tmux capture-pane -p`) about every 10 ms:
 - first screen: `python -m facilitator --db URL run GROUP --checkin-host 127.0.0.1
   --checkin-port 0` until the live screen's frame is drawn: the group's name in the title bar
   and the footer's keys (`Next`, `Quit`). `run` draws it from the command line before the
-  database opens; the session's keys act once the live screen is there;
+  database opens (and, for a plain command line, before Typer loads); the session's keys act
+  once the live screen is there;
 - populated: until the roster shows a member's name, the countdown reads `mm:ss left` (or
   `+mm:ss over`) and the phone check-in URL (`/c/`) is on screen.
 

@@ -63,11 +63,11 @@ def timed_async(owner, attr, label, after=None):
                 after(self)
     setattr(owner, attr, wrapper)
 import facilitator.cli
-mark("import facilitator.cli (typer)")
+mark("import facilitator.cli (the entry point, no typer for run)")
 import textual.app as _textual_app
 import facilitator.app
 from facilitator.cli import live_start
-from facilitator.cli.context import AppState
+from facilitator.cli.state import AppState
 from facilitator.screens import opening
 mark("import facilitator.app, the opening screen (textual)")
 _display = _textual_app.App._display
@@ -104,7 +104,8 @@ facilitator.cli.main()
 """
 
 IMPORTS = (
-    "import facilitator.cli, facilitator.cli.context, facilitator.app, facilitator.cli.live_start; "
+    "import facilitator.cli, facilitator.cli.quick, facilitator.cli.state, facilitator.app; "
+    "import facilitator.cli.live_start; "
     "import facilitator.screens.opening; import facilitator.store.database; "
     "import facilitator.program.groups, facilitator.session.lifecycle; "
     "import facilitator.common.timeutil; "
@@ -208,6 +209,10 @@ ALONE = (
     ("textual.app", "import textual.app"),
     ("textual.app + widgets (hello floor)", "import textual.app, textual.widgets"),
     ("typer", "import typer"),
+    (
+        "facilitator.cli.commands (the Typer app, before its commands load)",
+        "import facilitator.cli.commands",
+    ),
     ("sqlalchemy", "import sqlalchemy"),
     ("sqlalchemy.orm", "import sqlalchemy.orm"),
     ("sqlmodel", "import sqlmodel"),

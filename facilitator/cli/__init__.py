@@ -1,84 +1,27 @@
-"""The `facilitator` command line (Typer). Sub-commands live one file per domain."""
+"""The `facilitator` command line (Typer, in `commands.py`). Sub-commands live one file per domain.
+
+`facilitator run` and `facilitator demo` with well-formed options start without importing the
+parser (`quick.py`), so the first frame is drawn sooner; anything else, `--help` included, goes
+through Typer, whose messages and checks stay the reference.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from facilitator.cli import (
-    badges,
-    curriculum,
-    database,
-    export,
-    groups,
-    imports,
-    report,
-    roster,
-    schedule,
-    session,
-    sign,
-)
-from facilitator.cli.context import AppState
-from facilitator.errors import ManyErrors, UserError
-
-app = typer.Typer(
-    name="facilitator",
-    help=(
-        "Run live IOP group sessions: check-in, timed agenda, breaks, notes and attendance. "
-        "Without a command, opens the home screen (groups, sessions, history, reports)."
-    ),
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-@app.callback(invoke_without_command=True)
-def _root(
-    ctx: typer.Context,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            metavar="URL",
-            help="Database URL (default: $FACILITATOR_DB, else a SQLite file in your data folder).",
-        ),
-    ] = None,
-    encrypt: Annotated[
-        bool,
-        typer.Option(
-            "--encrypt",
-            help="First run: create the database encrypted (asks for a new passphrase twice). "
-            "An existing one: see `facilitator db encrypt`.",
-        ),
-    ] = False,
-) -> None:
-    """Open the home screen when no command is given."""
-    ctx.obj = AppState(db_url=db, encrypt_new=encrypt)
-    if ctx.invoked_subcommand is None:
-        session.open_home(ctx.obj)
-
-
-groups.register(app)
-roster.register(app)
-curriculum.register(app)
-session.register(app)
-report.register(app)
-schedule.register(app, report.report_app)
-export.register(app)
-imports.register(app)
-badges.register(app)
-sign.register(app)
-database.register(app)
+    app: typer.Typer
 
 
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit status 1."""
+    from facilitator.errors import ManyErrors, UserError
+
     try:
-        app()
+        _dispatch(sys.argv[1:])
     except ManyErrors as exc:
         # One line per problem, each already naming its place (FILE:ROW: problem).
         for problem in exc.problems:
@@ -89,3 +32,25 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _dispatch(args: list[str]) -> None:
+    """Run the command in `args`: `run`/`demo` directly when they are plain, else through Typer."""
+    from facilitator.cli.quick import quick_command
+
+    command = quick_command(args)
+    if command is None:
+        from facilitator.cli.commands import app
+
+        app()
+    else:
+        sys.exit(command())
+
+
+def __getattr__(name: str) -> object:
+    """`facilitator.cli.app`, the Typer app, built on first use."""
+    if name == "app":
+        from facilitator.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

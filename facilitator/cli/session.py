@@ -5,19 +5,19 @@ asked for once the database is open (`make_unlock_app`).
 
 The person at the keyboard (the default facilitator, and the actor of what is done here) is
 `run --facilitator`, else `FACILITATOR_USER`, else the name saved in the database; when none is
-known, the TUI asks it once before its first screen and saves it. `demo` never asks. `run` needs
-a terminal: from a pipe or a script it refuses, and starts nothing.
+known, the TUI asks it once before its first screen and saves it. `demo` never asks. What `run`
+and `demo` do is in `live_start.py` (free of Typer, for a quicker start); here are their options.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from facilitator.cli.context import AppState, GroupArg, state
+from facilitator.cli.live_start import DEMO_USER, run_demo, run_live, run_tui
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -25,17 +25,14 @@ if TYPE_CHECKING:
     from facilitator.app import FacilitatorApp
     from facilitator.store.database import Database
 
-DEMO_USER = "Demo Facilitator"
-"""The fictional person at the keyboard of `facilitator demo` (it never asks)."""
+__all__ = ["DEMO_USER", "open_home", "register"]
 
 
 def _run_app(app: FacilitatorApp) -> None:
     """Run the TUI; a reason it gave up becomes the command's one-line error (status 1)."""
-    app.run()
-    if app.error is not None:
-        raise app.error
-    if app.return_code:
-        raise typer.Exit(app.return_code)
+    code = run_tui(app)
+    if code:
+        raise typer.Exit(code)
 
 
 def _unlock_app(
@@ -65,30 +62,6 @@ def open_home(app_state: AppState) -> None:
         return
     database = app_state.database()
     _run_app(make_app(database, lambda: HomeScreen(database), ask=True))
-
-
-def _on_terminal() -> bool:
-    """Standard input and output are both a terminal (the live screen needs one)."""
-    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
-
-
-def _check_start(database: Database, group: str, curriculum: str | None, topic: str | None) -> None:
-    """Raise the UserError `run` would meet starting the group's session (without starting it)."""
-    from facilitator.program.groups import get_group
-    from facilitator.session.lifecycle import choose_curriculum, live_session
-
-    with database.session() as db:
-        target = get_group(db, group)
-        if live_session(db, target) is None:
-            chosen = choose_curriculum(db, target, curriculum)
-            if topic:
-                chosen.topic(topic)
-
-
-NOT_A_TERMINAL = (
-    "run opens the live session screen and needs a terminal: standard input and output must "
-    "both be one (nothing was started)"
-)
 
 
 def run(
@@ -136,82 +109,19 @@ def run(
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
     from facilitator.checkin.options import CheckinOptions
-    from facilitator.errors import UserError
 
-    app_state = state(ctx)
     checkin = CheckinOptions(host=checkin_host, port=checkin_port)
-    if facilitator is not None:
-        from facilitator.program.staff import clean_user
-
-        try:
-            facilitator = clean_user(facilitator)
-        except UserError as exc:
-            raise UserError(f"--facilitator: {exc}") from None
-
-    def start(database: Database, name: str, warn: Callable[[str], object]) -> str:
-        from facilitator.common.timeutil import utcnow
-        from facilitator.program.groups import get_group
-        from facilitator.session.lifecycle import start_or_resume
-
-        with database.session() as db:
-            target = get_group(db, group)
-            opened = start_or_resume(
-                db,
-                group=target,
-                curriculum=curriculum,
-                topic=topic,
-                facilitator=name,
-                now=utcnow(),
-            )
-        if opened.resumed and (curriculum or topic):
-            warn("Resuming the group's unfinished session; --curriculum/--topic ignored.")
-        return opened.session_id
-
-    def live_screen(database: Database) -> Screen:
-        """Start (or resume) the session once the person at the keyboard is known."""
-        from facilitator.screens.live import LiveScreen
-        from facilitator.session.live import open_live
-
-        user = app.keyboard_user
-        session_id = start(database, user, lambda text: app.notify(text, severity="warning"))
-        return LiveScreen(open_live(database, session_id, actor=user), checkin=checkin)
-
-    if not _on_terminal():
-        if app_state.locked_file() is None:  # the real problem first, if any
-            _check_start(app_state.database(), group, curriculum, topic)
-        raise UserError(NOT_A_TERMINAL)
-    if app_state.encrypt_new and app_state.locked_file() is None:
-        app_state.database()  # its new passphrase is asked on the terminal, before the screen
-    from facilitator.cli.live_start import opening_app
-
-    app = opening_app(
-        app_state, group, given=facilitator, start=start, live_screen=live_screen, checkin=checkin
-    )
-    _run_app(app)
+    code = run_live(
+        state(ctx), group, curriculum=curriculum, topic=topic, facilitator=facilitator,
+        checkin=checkin,
+    )  # fmt: skip
+    if code:
+        raise typer.Exit(code)
 
 
 def demo() -> None:
     """Open a live session on a throwaway database with a fictional group."""
-    import tempfile
-
-    from facilitator.app import make_live_app
-    from facilitator.common.timeutil import utcnow
-    from facilitator.demo import build_demo
-    from facilitator.store.database import open_database
-
-    with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as folder:
-        database = open_database(f"sqlite:///{folder}/demo.db")
-        session_id = build_demo(database, now=utcnow())
-        from facilitator.checkin.options import CheckinOptions
-
-        # The demo serves phone check-in on this machine only, on any free port.
-        app = make_live_app(
-            database, session_id, actor=DEMO_USER, checkin=CheckinOptions(host="127.0.0.1", port=0)
-        )
-        app.throwaway = True  # nothing to resume: say so below instead
-        app.run()
-        database.dispose()
-    typer.echo("Demo finished; its throwaway database has been deleted.")
+    run_demo()
 
 
 def register(app: typer.Typer) -> None:
