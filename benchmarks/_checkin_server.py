@@ -15,10 +15,11 @@ MODE:
 
 Prints `URL <check-in url>` (`watch`: `URL -`) once serving, then serves until its stdin closes;
 a line `forget` on stdin makes the server forget the answers it remembers (it answers `FORGOT`).
-With `FACILITATOR_BENCH_PROFILE=FILE`, `app` runs its event loop's thread under cProfile while
-serving (written to FILE at the end), times each check-in's steps (FILE.trace), samples what the
-loop's executor threads do (FILE.threads) and says on stderr whenever the loop was held over
-50 ms. `FACILITATOR_BENCH_EXECUTOR=N` gives the loop a default executor of N threads (a what-if).
+With `FACILITATOR_BENCH_PROFILE=FILE`, `app` and `server` run their event loop's thread under
+cProfile while serving (written to FILE at the end, or FILE.server), and say on stderr whenever
+the loop was held over 50 ms, time each check-in's steps (FILE.trace, FILE.server.trace) and
+sample what the loop's executor threads do (FILE.threads, FILE.server.threads).
+`FACILITATOR_BENCH_EXECUTOR=N` gives the loop a default executor of N threads (a what-if).
 """
 
 from __future__ import annotations
@@ -101,10 +102,12 @@ async def run_app(url: str, session_id: str, *, serve: bool = True) -> None:
 
 
 @contextlib.contextmanager
-def _profiled() -> Iterator[None]:
+def _profiled(suffix: str = "") -> Iterator[None]:
     """cProfile of the event loop's thread while serving, if `FACILITATOR_BENCH_PROFILE`;
     plus `LAG` lines on stderr: each time the loop was held for more than 50 ms."""
     profile_to = os.environ.get("FACILITATOR_BENCH_PROFILE")
+    if profile_to and suffix:
+        profile_to += suffix
     if not profile_to:
         yield
         return
@@ -143,7 +146,7 @@ def _sample_threads(path: str, stop: threading.Event) -> None:
             while frame is not None:
                 stack.append(frame.f_code.co_name)
                 frame = frame.f_back
-            if "attempt_check_in" in stack:
+            if "attempt_check_ins" in stack:
                 counts[2] += 1
             elif "drain" in stack:
                 counts[0 if stack.index("drain") == 0 else 1] += 1
@@ -156,22 +159,26 @@ def _sample_threads(path: str, stop: threading.Event) -> None:
 
 def _trace_attempts(path: str) -> None:
     """Write each check-in's steps' moments (monotonic) to `path`: `_attempt` entered on the
-    loop, `attempt_check_in` begun and ended in its thread, `_attempt` resumed on the loop."""
+    loop, the batch holding it (`attempt_check_ins`) begun and ended in its thread, `_attempt`
+    resumed on the loop."""
     import atexit
 
     from facilitator.checkin import app as checkin_app
+    from facilitator.checkin import state as checkin_state
 
     lines: list[str] = []
-    inner = checkin_app.attempt_check_in
+    inner = checkin_state.attempt_check_ins
     outer = checkin_app._attempt
     began: dict[str, tuple[float, float]] = {}
 
-    def attempt_check_in(database, session_id, raw_code, now, source):  # type: ignore[no-untyped-def]
+    def attempt_check_ins(database, session_id, attempts):  # type: ignore[no-untyped-def]
         start = time.monotonic()
         try:
-            return inner(database, session_id, raw_code, now, source)
+            return inner(database, session_id, attempts)
         finally:
-            began[raw_code] = (start, time.monotonic())
+            end = time.monotonic()
+            for raw_code, _now, _source in attempts:
+                began[raw_code] = (start, end)
 
     async def _attempt(state, raw_code, address):  # type: ignore[no-untyped-def]
         entered = time.monotonic()
@@ -181,7 +188,7 @@ def _trace_attempts(path: str) -> None:
             start, end = began.pop(raw_code, (entered, entered))
             lines.append(f"{raw_code} {entered:.6f} {start:.6f} {end:.6f} {time.monotonic():.6f}")
 
-    checkin_app.attempt_check_in = attempt_check_in
+    checkin_state.attempt_check_ins = attempt_check_ins
     checkin_app._attempt = _attempt
 
     @atexit.register
@@ -225,10 +232,13 @@ async def run_server(url: str, session_id: str) -> None:
     from facilitator.store.database import Database
 
     database = Database(url)
+    if os.environ.get("FACILITATOR_BENCH_PROFILE"):
+        _trace_attempts(os.environ["FACILITATOR_BENCH_PROFILE"] + ".server.trace")
     server = CheckinServer(database, session_id)
     await server.start("127.0.0.1", 0)
     _announce(server.url)
-    await _wait_for_stdin_eof(server.forget_answers)
+    with _profiled(".server"):
+        await _wait_for_stdin_eof(server.forget_answers)
     await server.stop()
     database.dispose()
 

@@ -1,9 +1,9 @@
 """One phone check-in attempt against the database, run in a worker thread.
 
-The check-in itself is the exactly-once core (`attendance.check_in`): repeats are
-harmless and keep the first time, from any thread or laptop, so a momentary SQLite lock is
-simply retried. When the group asks check-in scales, a good check-in also gets the one-time
-receipt the greeting page carries (`session.receipts.issue_receipt`). Heavy imports
+The check-in itself is the exactly-once core (`session.code_checkin`, a batch of codes in a
+few statements): repeats are harmless and keep the first time, from any thread or laptop, so a
+momentary SQLite lock is simply retried. When the group asks check-in scales, a good check-in
+also gets the one-time receipt the greeting page carries (`session.receipts`). Heavy imports
 (SQLAlchemy, the models) happen on first use.
 """
 
@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     import datetime as dt
 
-    from sqlmodel import Session
-
     from facilitator.session.attendance import CheckInResult
+    from facilitator.session.code_checkin import CodeCheckIn
     from facilitator.store.database import Database
-    from facilitator.store.models import Group, GroupSession
+    from facilitator.store.models import Group
 
 MAX_CODE_LENGTH = 64
 """Longer `code` values are not looked up: they count as unknown codes."""
@@ -100,48 +99,27 @@ def attempt_check_ins(
     database: Database, session_id: str, attempts: Sequence[tuple[str, dt.datetime, str]]
 ) -> list[Answer]:
     """Several phones' codes (code, time, address) in one transaction, in order: check-ins that
-    arrive together share one commit (a group commit). Any error leaves none of them stored."""
-    from facilitator.session import attendance as att
-    from facilitator.store.models import Group, GroupSession, SessionState
+    arrive together share one commit (a group commit) and a few statements
+    (`session.code_checkin`). Any error leaves none of them stored."""
+    from facilitator.session.code_checkin import check_in_codes
 
+    looked_up = [(normalised(code), now, source) for code, now, source in attempts]
     with database.session() as db:
-        session = db.get(GroupSession, session_id)
-        if session is None:
+        batch = check_in_codes(db, session_id, looked_up)
+        if batch is None:
             raise SessionGone
-        if session.state != SessionState.LIVE:
-            return [Answer(att.CheckInResult(att.Outcome.CLOSED)) for _ in attempts]
-        group = db.get(Group, session.group_id)
-        assert group is not None
-        answers = [_one(db, group, session, *attempt) for attempt in attempts]
     saved = time.monotonic()  # committed: a screen's read that begins later has them all
-    return [replace(a, result=replace(a.result, saved_at=saved)) for a in answers]
+    return [_answer(batch.group, each, saved) for each in batch.done]
 
 
-def _one(
-    db: Session, group: Group, session: GroupSession, raw_code: str, now: dt.datetime, source: str
-) -> Answer:
-    """One code of a batch, in the batch's transaction."""
+def _answer(group: Group, done: CodeCheckIn, saved: float) -> Answer:
+    """One code's answer in plain values for the page, marked with the commit's moment."""
     from facilitator.common.timeutil import hhmm
-    from facilitator.session import attendance as att
-    from facilitator.session.receipts import issue_receipt
     from facilitator.session.scales import scales_of
-    from facilitator.store.models import Method
 
-    result = att.check_in(
-        db,
-        group=group,
-        session=session,
-        code=normalised(raw_code),
-        method=Method.PHONE,
-        now=now,
-        actor="phone",
-        source=source,
-    )
-    if result.participant is None:
+    result = replace(done.result, saved_at=saved)
+    if result.participant is None or result.attendance is None:
         return Answer(result)
-    first_time, receipt = "", None
-    if result.attendance is not None:
-        first_time = hhmm(result.attendance.checked_in_at, group.timezone)
-        receipt = issue_receipt(db, result.attendance, now=now)
-    scale = scales_of(group)[0] if receipt is not None else None
-    return Answer(result, result.participant.first_name, first_time, receipt, scale)
+    first_time = hhmm(result.attendance.checked_in_at, group.timezone)
+    scale = scales_of(group)[0] if done.receipt is not None else None
+    return Answer(result, result.participant.first_name, first_time, done.receipt, scale)

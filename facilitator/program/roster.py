@@ -40,12 +40,16 @@ def clean_name(raw: str) -> str:
     return one_line(raw)
 
 
-def current_on(day: dt.date) -> sa.ColumnElement[bool]:
+Day = dt.date | sa.ColumnElement[dt.date]
+"""A day as a value, or as a column of the query (a session's own date)."""
+
+
+def current_on(day: Day) -> sa.ColumnElement[bool]:
     """The condition that a membership period has not ended before `day`."""
     return sa.or_(col(Membership.left).is_(None), col(Membership.left) >= day)
 
 
-def member_on(day: dt.date) -> sa.ColumnElement[bool]:
+def member_on(day: Day) -> sa.ColumnElement[bool]:
     """The condition that a membership period covers `day` (joined by then, not yet left)."""
     return sa.and_(col(Membership.joined) <= day, current_on(day))
 
@@ -83,26 +87,6 @@ def find_by_code(db: Session, code: str) -> Participant | None:
     if not wanted:
         return None
     return db.exec(select(Participant).where(Participant.code == wanted)).first()
-
-
-def find_member_by_code(
-    db: Session, group: Group, code: str, on: dt.date | None = None
-) -> Participant | None:
-    """The member of `group` on the day `on` (default: today in the group's zone) with this
-    personal code; another group's code, or someone not a member that day: None."""
-    day = on or today_in(group.timezone)
-    wanted = codes.normalise(code)
-    if not codes.is_valid(wanted):
-        return None
-    return db.exec(
-        select(Participant)
-        .join(Membership, col(Membership.participant_id) == Participant.id)
-        .where(
-            Participant.code == wanted,
-            Membership.group_id == group.id,
-            member_on(day),
-        )
-    ).first()
 
 
 def add_member(

@@ -125,15 +125,16 @@ def check_in(
     if session.state != SessionState.LIVE:
         return CheckInResult(Outcome.CLOSED, participant)
     if participant is None:
-        from facilitator.program.roster import find_member_by_code
+        from facilitator.program.codes import normalise
+        from facilitator.session.code_checkin import check_in_codes
 
         assert code is not None
-        participant = find_member_by_code(db, group, code, on=session.local_date)
-        if participant is None:
-            record_failed_attempt(
-                db, session=session, code=code, method=method, now=now, source=source
-            )
-            return CheckInResult(Outcome.UNKNOWN)
+        attempt = (normalise(code), now, source)
+        batch = check_in_codes(
+            db, session.id, [attempt], method=method, actor=actor, receipts=False
+        )
+        assert batch is not None  # the session is there: the caller holds it
+        return batch.done[0].result
     assert participant.id is not None
     ensure_rows(db, session.id, [participant.id])
     status = arrival_status(group, session, now)
@@ -167,27 +168,6 @@ def check_in(
     )
     db.flush()
     return CheckInResult(outcome, participant, row)
-
-
-def record_failed_attempt(
-    db: Session,
-    *,
-    session: GroupSession,
-    code: str,
-    method: Method,
-    now: dt.datetime,
-    source: str | None,
-) -> None:
-    """Log a check-in attempt with an unknown code (the code, truncated, not a name)."""
-    audit(
-        db,
-        "checkin.failed",
-        session_id=session.id,
-        at=now,
-        method=method.value,
-        code=code[:24],
-        source=source,
-    )
 
 
 def set_status(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitator.errors import UserError
@@ -42,6 +44,24 @@ def new_receipt_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+NEW = ""
+"""`receipt_due`: a new receipt is to be issued."""
+
+
+def receipt_due(
+    group: Group, attendance: Attendance, found: Sequence[tuple[str, dt.datetime | None]]
+) -> str | None:
+    """What a checked-in record's greeting carries, given its receipts as (token, used_at):
+    None (nothing to ask: no scales, answered, or a receipt used), its open token, or `NEW`."""
+    if attendance.checked_in_at is None or not scales_of(group):
+        return None
+    if attendance.craving is not None or attendance.mood is not None:
+        return None
+    if any(used is not None for _token, used in found):
+        return None
+    return found[0][0] if found else NEW
+
+
 def issue_receipt(db: Session, attendance: Attendance, *, now: dt.datetime) -> str | None:
     """A receipt for the greeting page, or None when there is nothing to ask.
 
@@ -50,28 +70,67 @@ def issue_receipt(db: Session, attendance: Attendance, *, now: dt.datetime) -> s
     member checking in twice gets the same one), so receipts never pile up.
     """
     session = db.get(GroupSession, attendance.session_id)
-    if session is None or session.state != SessionState.LIVE or attendance.checked_in_at is None:
+    if session is None or session.state != SessionState.LIVE:
         return None
     group = db.get(Group, session.group_id)
     if group is None or not scales_of(group):
         return None
-    if attendance.craving is not None or attendance.mood is not None:
-        return None
-    receipts = db.exec(select(Receipt).where(Receipt.attendance_id == attendance.id)).all()
-    if any(r.used_at is not None for r in receipts):
-        return None
-    if receipts:
-        return receipts[0].token
+    found = db.exec(
+        select(Receipt.token, Receipt.used_at).where(Receipt.attendance_id == attendance.id)
+    ).all()
+    due = receipt_due(group, attendance, [(token, used) for token, used in found])
+    if due != NEW:
+        return due
     assert attendance.id is not None
-    receipt = Receipt(
-        token=new_receipt_token(),
-        attendance_id=attendance.id,
-        session_id=session.id,
-        created_at=now,
-    )
-    db.add(receipt)
-    db.flush()
-    return receipt.token
+    return issue_receipts(db, session.id, {attendance.id: now})[attendance.id]
+
+
+@functools.cache
+def _insert_if_none() -> sa.Insert:
+    """INSERT a receipt unless the record has one already (the check is the database's)."""
+    table = Receipt.__table__  # type: ignore[attr-defined]
+    attendance_id = sa.bindparam("r_attendance", type_=table.c.attendance_id.type)
+    values = sa.select(
+        sa.bindparam("r_token", type_=table.c.token.type),
+        attendance_id,
+        sa.bindparam("r_session", type_=table.c.session_id.type),
+        sa.bindparam("r_at", type_=table.c.created_at.type),
+    ).where(~sa.exists().where(table.c.attendance_id == attendance_id))
+    columns = ["token", "attendance_id", "session_id", "created_at"]
+    return sa.insert(table).from_select(columns, values)
+
+
+def issue_receipts(
+    db: Session, session_id: str, wanted: Mapping[int, dt.datetime]
+) -> dict[int, str | None]:
+    """New receipts for these checked-in records of the session (attendance id: when), in one
+    prepared INSERT; a record that got one meanwhile (another laptop) keeps that one (None if
+    it is used)."""
+    ids = sorted(wanted)
+    tokens = {aid: new_receipt_token() for aid in ids}
+    rows = [
+        {"r_token": tokens[aid], "r_attendance": aid, "r_session": session_id, "r_at": wanted[aid]}
+        for aid in ids
+    ]
+    if not rows:
+        return {}
+    connection = db.connection()
+    if len(rows) == 1:
+        inserted = connection.execute(_insert_if_none().returning(sa.literal(1)), rows[0]).all()
+        if inserted:
+            return dict(tokens)
+    elif connection.execute(_insert_if_none(), rows).rowcount == len(rows):
+        return dict(tokens)  # counted by SQLite; psycopg counts no executemany (-1): read back
+    found = db.exec(
+        select(Receipt.attendance_id, Receipt.token, Receipt.used_at)
+        .where(col(Receipt.attendance_id).in_(ids))
+        .order_by(col(Receipt.created_at))
+    ).all()
+    kept: dict[int, str | None] = {}
+    for aid, token, used in found:
+        if aid not in kept or used is not None:
+            kept[aid] = token if used is None else None
+    return kept
 
 
 def receipt_scales(db: Session, session_id: str, token: str) -> tuple[str, ...]:
@@ -121,8 +180,6 @@ def answer(
     scale the group does not ask. Exactly once across threads and laptops: the receipt is used
     by a conditional UPDATE that only the first caller wins.
     """
-    import sqlalchemy as sa
-
     receipt, group = _open_receipt(db, session_id, token, lock=True)
     checked = check_answers(scales_of(group), values)
     won = db.exec(

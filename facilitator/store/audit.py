@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitator.common.text import safe_cell
@@ -53,6 +54,27 @@ def audit(
     if at is not None:
         event.at = at
     db.add(event)
+
+
+def audit_row(
+    action: str,
+    *,
+    session_id: str | None = None,
+    participant_id: int | None = None,
+    actor: str = "",
+    at: dt.datetime,
+    **detail: object,
+) -> dict[str, object]:
+    """The values of one event as `audit` records it, for `audit_rows`."""
+    event = {"action": action, "actor": actor, "at": at, "detail": detail}
+    return event | {"session_id": session_id, "participant_id": participant_id}
+
+
+def audit_rows(db: Session, rows: list[dict[str, object]]) -> None:
+    """Record several events (`audit_row` values) at once: one prepared INSERT, run for each
+    (written now, in order, not at the next flush)."""
+    if rows:
+        db.connection().execute(sa.insert(AuditEvent.__table__), rows)  # type: ignore[arg-type]
 
 
 def audit_lines(
