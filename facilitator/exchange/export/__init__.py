@@ -2,10 +2,13 @@
 
 Five years of a busy clinic never sit in memory at once, and every session is written to the
 output stream as soon as it is built. Every format reads plain Core rows of only the columns it
-writes (`rows`): the CSV from one query streamed from the cursor, the JSON and the HTML in keyset
-pages of `batch_size` ordered by (started_at, id) with each page's agenda, breaks, attendance,
-notes and addenda in one IN-query per table. The history screen reads one session's records
-(ORM objects, `loading`), since it corrects them.
+writes. The CSV and the JSON (`streams`) read the sessions and each child table with one query
+each, streamed from the cursor in the sessions' order and merged session by session; times stay
+as the database gives them and are shown through a cache of each zone's hours (`stamps`), and
+the JSON text is filled into templates (`json_text`). The HTML (`rows`) reads keyset pages of
+`batch_size` ordered by (started_at, id) with each page's agenda, breaks, attendance, notes and
+addenda in one IN-query per table. The history screen reads one session's records (ORM
+objects, `loading`), since it corrects them.
 
 Choices (the contract leaves them open):
 
@@ -27,10 +30,12 @@ Choices (the contract leaves them open):
 - Attendance carries `modality` and the answered check-in `scales` (JSON `{"craving": 7}`,
   `{}` when none; CSV columns `modality`, `craving`, `mood`, empty when not answered).
 
-Modules: `rows` (the filter and the matching sessions as Core rows), `loading` (one session's
-records for the history screen), `json_csv` and `html` (the formats; the HTML from
-`templates/`), `run` (`export_sessions`, the whole export). The file itself is written with
-`facilitator.common.files.atomic_output`. Plain Python: no Textual, no Typer.
+Modules: `rows` (the filter, the shared columns, the HTML's pages), `streams` (the CSV's and
+the JSON's streamed queries), `stamps` (local ISO times in bulk), `loading` (one session's
+records for the history screen), `json_csv` (the JSON shape and the CSV), `json_text` (the JSON
+text), `html` (the HTML, from `templates/`), `run` (`export_sessions`, the whole export). The
+file itself is written with `facilitator.common.files.atomic_output`. Plain Python: no Textual,
+no Typer.
 """
 
 from facilitator.common.text import FORMULA_STARTS, safe_cell
@@ -39,11 +44,11 @@ from facilitator.exchange.export.json_csv import (
     CSV_COLUMNS,
     CSV_COLUMNS_WITH_CODES,
     JSON_KEYS,
-    csv_rows,
+    csv_text,
     session_record,
     write_csv,
-    write_json,
 )
+from facilitator.exchange.export.json_text import write_json
 from facilitator.exchange.export.loading import load_session_log
 from facilitator.exchange.export.rows import (
     BATCH_SIZE,
@@ -64,7 +69,7 @@ __all__ = [
     "ExportFilter",
     "SessionLog",
     "count_sessions",
-    "csv_rows",
+    "csv_text",
     "export_sessions",
     "iter_sessions",
     "load_session_log",

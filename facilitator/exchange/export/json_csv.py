@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from facilitator.common.text import safe_cell
-from facilitator.common.timeutil import UTC, zone
 from facilitator.exchange.export.rows import SessionLog
+from facilitator.exchange.export.stamps import LocalIso
 from facilitator.session.scales import answers_of
 
 CSV_COLUMNS_WITH_CODES: tuple[str, ...] = (
@@ -57,30 +55,24 @@ JSON_KEYS: tuple[str, ...] = (
 """The keys of one session in the JSON export, in order."""
 
 
-def local_iso(tz: str) -> Callable[[dt.datetime | None], str | None]:
-    """`timeutil.iso` for one zone, looked up once: ISO 8601 to the second with the offset
-    (a naive time is UTC)."""
-    target = zone(tz)
-
-    def show(value: dt.datetime | None) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(target).isoformat(timespec="seconds")
-
-    return show
+def local_iso(tz: str) -> LocalIso:
+    """`timeutil.iso` for one zone, for many values (stored text or datetime; naive is UTC):
+    ISO 8601 to the second with the offset, None for None."""
+    return LocalIso(tz)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def session_record(log: SessionLog) -> dict[str, Any]:
-    """One session in the JSON export shape (CONTRACT 7)."""
-    show = local_iso(log.timezone)
+def session_record(
+    log: SessionLog, show: LocalIso | None = None, *, children: bool = True
+) -> dict[str, Any]:
+    """One session in the JSON export shape (CONTRACT 7); without `children`, its attendance
+    and notes are left empty (`json_text` writes them)."""
+    show = show or local_iso(log.timezone)
     s = log.session
     notes: list[dict[str, Any]] = []
-    for note, author in log.notes:
+    for note, author in log.notes if children else ():
         entry: dict[str, Any] = {
             "text": note.text,
             "created_at": show(note.created_at),
@@ -126,7 +118,7 @@ def session_record(log: SessionLog) -> dict[str, Any]:
                 "modality": row.modality,
                 "scales": answers_of(row),
             }
-            for row, person in log.attendance
+            for row, person in (log.attendance if children else ())
         ],
         "notes": notes,
         "addenda": [
@@ -143,18 +135,6 @@ def session_record(log: SessionLog) -> dict[str, Any]:
     }
 
 
-def write_json(logs: Iterable[SessionLog], out: TextIO) -> int:
-    """A JSON list of sessions, one per line, each written as soon as it is built."""
-    count = 0
-    for log in logs:
-        # Compact (the C encoder: an indented dump is several times slower), one session a line.
-        text = json.dumps(session_record(log), ensure_ascii=False)
-        out.write(("[\n" if count == 0 else ",\n") + text)
-        count += 1
-    out.write("\n]\n" if count else "[]\n")
-    return count
-
-
 # --- CSV ----------------------------------------------------------------------------------------
 
 
@@ -163,43 +143,63 @@ def minutes_text(minutes: float) -> str:
     return f"{round(float(minutes), 2):.2f}".rstrip("0").rstrip(".")
 
 
-def _number(value: int | None) -> str:
-    """A scale's answer in a cell; empty when not answered."""
-    return "" if value is None else str(value)
+def _date_text(value: Any) -> str:
+    """A session's local date as `YYYY-MM-DD` (SQLite gives it as that text already)."""
+    return value if isinstance(value, str) else value.isoformat()
 
 
-def csv_rows(log: SessionLog, *, include_codes: bool = False) -> Iterator[list[str]]:
-    """The CSV rows of one session: one per attendance record (codes only if asked)."""
-    show = local_iso(log.timezone)
-    s = log.session
-    head = [
-        safe_cell(cell)
-        for cell in (
-            s.id,
-            s.local_date.isoformat(),
-            log.group.name,
-            s.curriculum_id,
-            s.topic_id,
-            s.topic_title,
-            s.facilitator,
-        )
-    ]
-    for row, person in log.attendance:
-        # Only a person's own text can start like a formula; the rest is ours (words, digits).
-        yield [
-            *head,
-            safe_cell(person.name),
-            safe_cell(person.external_id),
-            *([safe_cell(person.code)] if include_codes else []),
-            row.status,
-            show(row.checked_in_at),
-            show(row.checked_out_at),
-            minutes_text(row.minutes),
-            row.method,
-            row.modality,
-            _number(row.craving),
-            _number(row.mood),
-        ]
+class _Echo:
+    """A file for `csv.writer` whose `write` gives the line back: `writerow` then returns it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+class CsvRows:
+    """The CSV text of session after session (`streams.csv_logs`), with what recurs worked out
+    once: each session's cells and each person's (as CSV text: a row's cells are quoted one by
+    one, so a line is the session's text, the person's and the record's), minutes, each zone's
+    hours."""
+
+    def __init__(self, *, include_codes: bool = False) -> None:
+        self.include_codes = include_codes
+        self._line = csv.writer(_Echo(), lineterminator="\r\n").writerow
+        self._zones: dict[str, LocalIso] = {}
+        self._people: dict[int, str] = {}
+        self._minutes: dict[float, str] = {}
+
+    def _cells(self, cells: Iterable[Any]) -> str:
+        """Leading cells of a line as CSV text, with the comma after them; only a person's or
+        a session's own text can start like a formula, the rest is ours (words, digits)."""
+        return self._line(tuple(map(safe_cell, cells)))[:-2] + ","
+
+    def __call__(self, log: SessionLog) -> str:
+        """One session's lines: one per attendance record (codes only if asked). None and
+        numbers are left to `csv.writer` (which writes them as '' and as `str` does)."""
+        s = log.session
+        show = self._zones.get(log.timezone)
+        if show is None:
+            show = self._zones[log.timezone] = LocalIso(log.timezone)
+        head = self._cells((s[2], _date_text(s[3]), log.group.name, s[4], s[5], s[6], s[7]))
+        people, minutes_of, line = self._people, self._minutes, self._line
+        lines = []
+        for row, who in log.attendance:
+            (_s, _id, person_id, status, checked_in, checked_out, minutes, method, modality,
+             craving, mood, _order) = row  # fmt: skip
+            person = people.get(person_id)
+            if person is None:
+                person = people[person_id] = self._cells(who if self.include_codes else who[:2])
+            shown = minutes_of.get(minutes)
+            if shown is None:
+                shown = minutes_of[minutes] = minutes_text(minutes)
+            record = (status, show(checked_in), show(checked_out), shown, method, modality)
+            lines.append(head + person + line((*record, craving, mood)))
+        return "".join(lines)
+
+
+def csv_text(log: SessionLog, *, include_codes: bool = False) -> str:
+    """The CSV lines of one session: one per attendance record (codes only if asked)."""
+    return CsvRows(include_codes=include_codes)(log)
 
 
 def write_csv(
@@ -214,8 +214,9 @@ def write_csv(
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS_WITH_CODES if include_codes else CSV_COLUMNS)
+    text = CsvRows(include_codes=include_codes)
     count = 0
     for log in logs:
-        writer.writerows(csv_rows(log, include_codes=include_codes))
+        out.write(text(log))
         count += 1
     return count

@@ -1,11 +1,11 @@
 """Session logs for every export format as plain Core rows of only the columns they write.
 
 No ORM objects: each table is read with `select(table.c.col, ...)` through the session's
-connection. The CSV is one query (sessions ⟕ attendance ⋈ participants, oldest session first)
-streamed from the cursor `STREAM_ROWS` rows at a time; the JSON and the HTML read sessions in
-keyset pages of `batch_size` (`iter_sessions`) and each page's agenda, breaks, attendance, notes
-and addenda in one IN-query per table, never the agenda's prompt text. The rows carry the
-attribute names of the models, so the writers read them as they would read the records.
+connection, never the agenda's prompt text. Here: the filter, the columns every format reads,
+and the HTML's keyset pages of `batch_size` sessions (`iter_sessions`) with each page's agenda,
+breaks, attendance, notes and addenda in one IN-query per table; the CSV and the JSON stream
+the same columns (`streams`). The rows carry the attribute names of the models, so the writers
+read them as they would read the records.
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ _PAGE_SESSION = (*_CSV_SESSION, "curriculum_title", "signed_by", *_SESSION_TIMES
 """What the JSON and the HTML show of a session."""
 
 
-def _at(column: Any) -> Any:
+def _at(column: Any, raw: bool = False) -> Any:
     """A timestamp column read as the driver's naive UTC datetime (no per-value decorator;
-    the writers take naive as UTC)."""
-    return sa.type_coerce(column, sa.DateTime()).label(column.name)
+    the writers take naive as UTC); `raw`: as the driver gives it, unparsed (SQLite's text,
+    which `stamps.LocalIso` shows without building a datetime)."""
+    return sa.type_coerce(column, sa.String() if raw else sa.DateTime()).label(column.name)
 
 
 def _session_columns(names: tuple[str, ...]) -> tuple[Any, ...]:
@@ -136,43 +137,11 @@ def count_sessions(db: Session, filt: ExportFilter | None = None) -> int:
 
 
 def _attendance_columns() -> tuple[Any, ...]:
-    """What both formats write of an attendance record and its person (the person last)."""
+    """What the HTML shows of an attendance record and its person (the person last)."""
     return (
         _word(_A.status), _at(_A.checked_in_at), _at(_A.checked_out_at), _A.minutes,
         _word(_A.method), _word(_A.modality), _A.craving, _A.mood, *_PERSON_COLUMNS,
     )  # fmt: skip
-
-
-def csv_logs(db: Session, filt: ExportFilter) -> Iterator[SessionLog]:
-    """Every matching session with its attendance (a row carries the session's columns too),
-    oldest first, from one streamed query."""
-    query = (
-        sa.select(*_session_columns(_CSV_SESSION), _A.id.label("row_id"), *_attendance_columns())
-        .select_from(
-            _SESSIONS.outerjoin(_ATTENDANCE_T, _A.session_id == _S.id).outerjoin(
-                _PERSON_T, _P.id == _A.participant_id
-            )
-        )
-        .where(*_conditions(db, filt))
-        .order_by(_S.started_at, _S.id)
-        .execution_options(yield_per=STREAM_ROWS)
-    )
-    log: SessionLog | None = None
-    for row in db.connection().execute(query):
-        if log is None or log.session.id != row.id:
-            if log is not None:
-                yield _sorted(log)
-            log = _log_of(row)
-        if row.row_id is not None:
-            log.attendance.append((row, row))
-    if log is not None:
-        yield _sorted(log)
-
-
-def _sorted(log: SessionLog) -> SessionLog:
-    """Attendance by person (in Python, so the order is the same on SQLite and PostgreSQL)."""
-    log.attendance.sort(key=lambda pair: (person_key(*pair[1][-3:]), pair[0].row_id))
-    return log
 
 
 def _log_of(row: Any) -> SessionLog:
@@ -183,7 +152,7 @@ def _log_of(row: Any) -> SessionLog:
 def iter_sessions(
     db: Session, filt: ExportFilter | None = None, *, batch_size: int = BATCH_SIZE
 ) -> Iterator[SessionLog]:
-    """Every matching session with all the JSON and HTML show, oldest first, in keyset pages."""
+    """Every matching session with all the HTML shows, oldest first, in keyset pages."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     conn = db.connection()
@@ -192,6 +161,7 @@ def iter_sessions(
         .select_from(_SESSIONS)
         .where(*_conditions(db, filt or ExportFilter()))
     )
+    keys: dict[int, tuple] = {}
     after: tuple[dt.datetime, str] | None = None
     while True:
         page = query
@@ -204,7 +174,7 @@ def iter_sessions(
         if not rows:
             return
         logs = {row.id: _log_of(row) for row in rows}
-        _children(conn, logs)
+        _children(conn, logs, keys)
         yield from logs.values()
         if len(rows) < batch_size:
             return
@@ -216,44 +186,73 @@ def _all(conn: sa.Connection, query: Any) -> list[Any]:
     return conn.execute(query).all()
 
 
-def _ordered_children() -> Iterator[tuple[str, Any, tuple[Any, ...], Any]]:
+def _ordered_children(raw: bool) -> Iterator[tuple[str, Any, tuple[Any, ...], Any]]:
     """The children kept in stored order: (log field, table columns, columns read, order by)."""
     r, b, x = (_table(m).c for m in (models.AgendaRun, models.Break, models.Addendum))
-    yield "agenda", r, (r.title, r.kind, r.planned_minutes, *_times(r), r.skipped), r.position
-    yield "breaks", b, _times(b), b.started_at
-    yield "addenda", x, (x.text, x.reason, x.author, _at(x.created_at)), x.created_at
+    agenda = (r.title, r.kind, r.planned_minutes, *_times(r, raw), r.skipped)
+    yield "agenda", r, agenda, r.position
+    yield "breaks", b, _times(b, raw), b.started_at
+    yield "addenda", x, (x.text, x.reason, x.author, _at(x.created_at, raw)), x.created_at
 
 
-def _times(c: Any) -> tuple[Any, Any]:
+def _times(c: Any, raw: bool) -> tuple[Any, Any]:
     """A row's `started_at` and `ended_at`."""
-    return _at(c.started_at), _at(c.ended_at)
+    return _at(c.started_at, raw), _at(c.ended_at, raw)
 
 
-def _children(conn: sa.Connection, logs: dict[str, SessionLog]) -> None:
+def _children(conn: sa.Connection, logs: dict[str, SessionLog], keys: dict[int, tuple]) -> None:
     """A page's agenda, breaks, attendance, notes and addenda: one query per table, only the
-    columns the JSON and the HTML show."""
+    columns the HTML shows. `keys`: people's sort keys met so far, by id."""
     ids = list(logs)
-    for name, c, columns, order in _ordered_children():
+    for name, c, columns, order in _ordered_children(raw=False):
         query = sa.select(c.session_id, *columns).where(c.session_id.in_(ids))
         for row in _all(conn, query.order_by(c.session_id, order, c.id)):
             getattr(logs[row.session_id], name).append(row)
+    ranked: dict[str, list[tuple[tuple, int, Any]]] = {session: [] for session in ids}
     for row in _all(
         conn,
-        sa.select(_A.session_id, _A.id, *_attendance_columns())
+        sa.select(*_page_attendance())
         .join_from(_ATTENDANCE_T, _PERSON_T, _P.id == _A.participant_id)
         .where(_A.session_id.in_(ids)),
     ):
-        logs[row.session_id].attendance.append((row, row))
-    note_t = _table(models.Note)
-    n = note_t.c
+        key = keys.get(row[2])
+        if key is None:
+            key = keys[row[2]] = person_key(*row[-3:])
+        ranked[row[0]].append((key, row[1], row))
     for note in _all(
         conn,
-        sa.select(n.session_id, n.id, n.text, _at(n.created_at), n.format, n.fields)
-        .add_columns(*_PERSON_COLUMNS)
-        .outerjoin_from(note_t, _PERSON_T, _P.id == n.participant_id)
-        .where(n.session_id.in_(ids)),
+        sa.select(*_note_columns(raw=False))
+        .outerjoin_from(_NOTE_T, _PERSON_T, _P.id == _N.participant_id)
+        .where(_N.session_id.in_(ids)),
     ):
-        logs[note.session_id].notes.append((note, note if note.name is not None else None))
-    for log in logs.values():
-        log.attendance.sort(key=lambda pair: (person_key(*pair[1][-3:]), pair[0].id))
-        log.notes.sort(key=lambda pair: (person_key(*pair[0][-3:]), pair[0].id))
+        logs[note.session_id].notes.append(note)
+    for session, log in logs.items():
+        _arrange(log, ranked[session])
+
+
+def _page_attendance() -> tuple[Any, ...]:
+    """The columns of an attendance row of a page: its session, its id, its person's id first."""
+    return (_A.session_id, _A.id, _A.participant_id, *_attendance_columns())
+
+
+_NOTE_T = _table(models.Note)
+_N = _NOTE_T.c
+
+
+def _note_columns(raw: bool) -> tuple[Any, ...]:
+    """The columns of a note row of a log, its author's last (none: the group note); `raw`:
+    times and `fields` as the driver gives them."""
+    return (
+        _N.session_id, _N.id, _N.text, _at(_N.created_at, raw), _N.format,
+        _word(_N.fields) if raw else _N.fields,
+        *_PERSON_COLUMNS,
+    )  # fmt: skip
+
+
+def _arrange(log: SessionLog, ranked: list[tuple[tuple, int, Any]]) -> None:
+    """Attendance (`ranked`: (person key, id, row)) and notes (rows, as read) in log order:
+    by person, the group note first, then by id."""
+    ranked.sort()
+    log.attendance = [(entry[2], entry[2]) for entry in ranked]
+    log.notes.sort(key=lambda note: (person_key(*note[-3:]), note.id))
+    log.notes = [(note, note if note.name is not None else None) for note in log.notes]

@@ -10,14 +10,15 @@ from sqlmodel import Session
 
 from facilitator.errors import UserError
 from facilitator.exchange.export.html import write_html
-from facilitator.exchange.export.json_csv import write_csv, write_json
+from facilitator.exchange.export.json_csv import write_csv
+from facilitator.exchange.export.json_text import write_json
 from facilitator.exchange.export.rows import (
     BATCH_SIZE,
     ExportFilter,
     SessionLog,
-    csv_logs,
     iter_sessions,
 )
+from facilitator.exchange.export.streams import csv_logs, json_logs
 from facilitator.store.audit import audit
 
 FORMATS: tuple[str, ...] = ("csv", "json", "html")
@@ -56,7 +57,12 @@ def export_sessions(
             "--include-codes applies to --format csv only (json always has codes, html never)"
         )
     # The CSV streams one joined query; the JSON and the HTML read keyset pages.
-    logs = csv_logs(db, filt) if fmt == "csv" else iter_sessions(db, filt, batch_size=batch_size)
+    if fmt == "csv":
+        logs = csv_logs(db, filt)
+    else:
+        logs = (
+            json_logs(db, filt) if fmt == "json" else iter_sessions(db, filt, batch_size=batch_size)
+        )
     if progress is not None:
         logs = _counted(logs, progress)
     if fmt == "json":
