@@ -182,3 +182,32 @@ async def test_the_app_crash_report_still_shows_no_locals(
     report = capsys.readouterr().err
     assert "Traceback" in report and "RuntimeError" in report
     assert "QX7-KPM" not in report
+
+
+async def test_the_first_frame_has_the_keys_from_the_start() -> None:
+    from textual.widgets._footer import FooterKey
+
+    from facilitator.app import FacilitatorApp
+
+    shown: list[list[str]] = []
+    release = threading.Event()
+
+    class Watched(OpeningScreen):
+        def on_mount(self) -> None:  # before the first refresh
+            shown.append([str(key.description) for key in self.query(FooterKey)])
+
+    class Loaded(Screen[None]):
+        """What follows the first frame here."""
+
+    def load() -> Callable[[], Screen[None]]:
+        release.wait(30)
+        return Loaded
+
+    app = FacilitatorApp(None, lambda: Watched("Tuesday Evening", load))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert shown and {"Next", "End", "Quit"} <= set(shown[0])
+        release.set()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, Loaded)

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import Column, fill_rows
 

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Label
+from textual.widgets import Digits, Label
 
 from facilitator.common.timeutil import hhmm, mmss
 from facilitator.screens.commands import ScreenActions
 from facilitator.session.agenda import break_remaining_seconds, budget_seconds, resumes_at
 from facilitator.session.live import LiveSession
+from facilitator.widgets.footer import Footer
 
 
 class BreakScreen(Screen[None]):

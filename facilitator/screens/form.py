@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from facilitator.errors import UserError
 from facilitator.screens.work_queue import WorkQueue
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:

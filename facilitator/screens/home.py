@@ -13,13 +13,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.home_today import TodayScreen, load_today
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from facilitator.checkin.options import CheckinOptions
 from facilitator.screens.break_screen import BreakScreen
@@ -33,6 +33,7 @@ from facilitator.screens.work_queue import WorkQueue
 from facilitator.session.agenda import OVER, WARNING
 from facilitator.session.live import LiveSession
 from facilitator.widgets.agenda_panel import AgendaPanel
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.plain import plain
 from facilitator.widgets.qr_panel import CheckinURL, QRPanel

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.widgets import DataTable, Label, Sparkline, Static
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.help import HelpScreen
 from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.heatmap import HeatMap
 from facilitator.widgets.plain import plain
 from facilitator.widgets.week_bars import WeekBars

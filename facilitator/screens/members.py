@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.form import FormScreen
 from facilitator.screens.table_screen import TableScreen, table_keys
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 from facilitator.widgets.tables import selected_key
 

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from facilitator.errors import UserError
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:

@@ -17,10 +17,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from facilitator.errors import UserError
 from facilitator.screens.live_keys import LIVE_KEYS
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -31,6 +32,19 @@ OPENING = "Opening the session…"
 
 NextScreen = Callable[[], Screen[Any]]
 """Makes the screen that follows (called on the app's thread)."""
+
+
+class KeysAtOnce(Footer):
+    """The footer with its keys in the first frame: Textual's draws an empty bar first and its
+    keys a refresh later, once the screen says its bindings are ready. Here they are fixed (all
+    shown, none live), so they are drawn at once and never rebuilt while the session loads."""
+
+    def compose(self) -> ComposeResult:
+        self.set_reactive(Footer._bindings_ready, True)
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Nothing to rebuild: the keys of this screen do not change."""
 
 
 class OpeningScreen(Screen[None]):
@@ -60,7 +74,7 @@ class OpeningScreen(Screen[None]):
         yield Label(
             Text.assemble(plain(self.group, "bold"), "  ·  ", (OPENING, "dim")), id="title-bar"
         )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysAtOnce(compact=True, show_command_palette=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Shown (dimmed) but not yet live: there is no session to act on until it has loaded.

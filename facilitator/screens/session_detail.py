@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 
 from facilitator.errors import UserError
 from facilitator.screens.commands import ScreenActions
@@ -30,6 +30,7 @@ from facilitator.screens.session_record_status import correct_modality, correct_
 from facilitator.screens.session_record_tables import fill_table
 from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.notes_panel import NotesPanel
 from facilitator.widgets.tables import selected_key
 

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from facilitator.errors import UserError
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 
 from facilitator.screens.commands import ScreenActions
 from facilitator.screens.work_queue import WorkScreen
 from facilitator.store.database import Database
+from facilitator.widgets.footer import Footer
 from facilitator.widgets.tables import selected_key
 
 
