@@ -4,18 +4,39 @@
 -- Same definitions as facilitator/reports.py: a member is due at an ended session whose local
 -- date lies in their membership; no row counts as absent; weeks run from the joining week to the
 -- last week of the range (or of the membership, or today's); excused neither breaks nor extends
--- the absence streak.
-WITH due AS MATERIALIZED (
-  SELECT m.participant_id AS pid, s.local_date AS d, s.started_at AS st,
-         COALESCE(a.status, 'absent') AS status,
-         CASE WHEN a.status IN ('present', 'late', 'left_early')
-              THEN COALESCE(a.minutes, 0) ELSE 0 END AS minutes
+-- the absence streak. Weeks are whole numbers of weeks since Monday 0001-01-01 (plain
+-- arithmetic, as the report does: cheaper than building a date string for every day).
+-- The due join is read from the attendance rows (sessions -> their rows -> each row's membership,
+-- `m.group_id + 0` so the person index is used); due sessions without a row are added by the
+-- membership x session join, which runs only when the periods' due count exceeds the rows found.
+WITH found AS MATERIALIZED (
+  SELECT a.participant_id AS pid, s.local_date AS d, s.started_at AS st, a.status AS status,
+         CASE WHEN a.status IN ('present', 'late', 'left_early') THEN a.minutes ELSE 0 END AS minutes
   FROM sessions AS s
+  JOIN attendance AS a ON a.session_id = s.id
   JOIN memberships AS m
-    ON m.group_id = s.group_id AND s.local_date >= m.joined
+    ON m.participant_id = a.participant_id AND m.group_id + 0 = s.group_id
+   AND s.local_date >= m.joined AND (m."left" IS NULL OR s.local_date <= m."left")
+  WHERE s.group_id = :g AND s.state = 'ended' AND s.local_date BETWEEN :f AND :t
+),
+held AS (
+  SELECT COALESCE(SUM((
+    SELECT COUNT(*) FROM sessions AS s
+    WHERE s.group_id = m.group_id AND s.state = 'ended'
+      AND s.local_date BETWEEN MAX(m.joined, :f) AND MIN(COALESCE(m."left", :t), :t))), 0) AS n
+  FROM memberships AS m WHERE m.group_id = :g
+),
+due AS MATERIALIZED (
+  SELECT * FROM found
+  UNION ALL
+  SELECT m.participant_id, s.local_date, s.started_at, 'absent', 0
+  FROM memberships AS m
+  JOIN sessions AS s
+    ON s.group_id = m.group_id AND s.local_date >= m.joined
    AND (m."left" IS NULL OR s.local_date <= m."left")
   LEFT JOIN attendance AS a ON a.session_id = s.id AND a.participant_id = m.participant_id
-  WHERE s.group_id = :g AND s.state = 'ended' AND s.local_date BETWEEN :f AND :t
+  WHERE (SELECT n FROM held) > (SELECT COUNT(*) FROM found)
+    AND m.group_id = :g AND s.state = 'ended' AND s.local_date BETWEEN :f AND :t AND a.id IS NULL
 ),
 last AS (
   SELECT pid, MAX(st) AS la FROM due
@@ -37,9 +58,9 @@ day_below AS (
   SELECT pid, SUM(att AND mins < :daily * 60.0 - 1e-6) AS n FROM days GROUP BY pid
 ),
 week_mins AS (
-  SELECT pid, date(d, '-' || ((CAST(strftime('%w', d) AS INTEGER) + 6) % 7) || ' days') AS monday,
+  SELECT pid, CAST((julianday(d) - julianday('0001-01-01')) / 7 AS INTEGER) AS wk,
          SUM(mins) AS mins
-  FROM days GROUP BY pid, monday
+  FROM days GROUP BY pid, wk
 ),
 members AS (
   SELECT p.id AS pid, p.name, p.external_id, m.joined, m."left"
@@ -50,16 +71,16 @@ spans AS (
   SELECT pid, MAX(joined, :f) AS first, MIN(:t, :today, COALESCE("left", :t)) AS last
   FROM members
 ),
-weeks(pid, monday, last) AS (
-  SELECT pid, date(first, '-' || ((CAST(strftime('%w', first) AS INTEGER) + 6) % 7) || ' days'),
-         last
+weeks(pid, wk, last) AS (
+  SELECT pid, CAST((julianday(first) - julianday('0001-01-01')) / 7 AS INTEGER),
+         CAST((julianday(last) - julianday('0001-01-01')) / 7 AS INTEGER)
   FROM spans WHERE first <= last
   UNION ALL
-  SELECT pid, date(monday, '+7 days'), last FROM weeks WHERE date(monday, '+7 days') <= last
+  SELECT pid, wk + 1, last FROM weeks WHERE wk + 1 <= last
 ),
 week_below AS (
   SELECT w.pid, SUM(COALESCE(wm.mins, 0) < :weekly * 60.0 - 1e-6) AS n
-  FROM weeks AS w LEFT JOIN week_mins AS wm ON wm.pid = w.pid AND wm.monday = w.monday
+  FROM weeks AS w LEFT JOIN week_mins AS wm ON wm.pid = w.pid AND wm.wk = w.wk
   GROUP BY w.pid
 )
 SELECT mb.name, mb.external_id, COALESCE(t.sessions, 0), COALESCE(t.present, 0),

@@ -9,10 +9,8 @@ range, so the columns add up: `sessions == present + late + excused + absent + l
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -21,15 +19,13 @@ from facilitator.common.timeutil import machine_timezone, today_in
 from facilitator.errors import UserError
 from facilitator.reports.calendar import ScheduledWeeks, counted_weeks, scheduled_days
 from facilitator.reports.due import (
-    ATTENDED,
     as_date,
     below,
-    due_sessions,
     member_between,
 )
-from facilitator.reports.weeks import PersonWeek, person_weeks
+from facilitator.reports.weeks import MemberTotals, member_totals
 from facilitator.session.cancel import cancelled_days
-from facilitator.store.models import Group, GroupSession, Membership, Participant, Status
+from facilitator.store.models import Group, GroupSession, Membership, Participant
 
 
 @dataclass(frozen=True)
@@ -70,72 +66,6 @@ class AttendanceReport:
     def rows(self) -> Iterator[tuple[int, ParticipantAttendance]]:
         """(participant id, figures) pairs."""
         return zip(self.participant_ids, self.participants, strict=True)
-
-
-def _count_where(condition: Any) -> Any:
-    """SUM(CASE WHEN condition THEN 1 ELSE 0 END)."""
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-COUNTED = (Status.PRESENT, Status.LATE, Status.EXCUSED, Status.ABSENT, Status.LEFT_EARLY)
-"""The statuses counted, each in the figure of its name (`present` … `left_early`)."""
-
-
-@dataclass(frozen=True)
-class _Totals:
-    counts: dict[str, int]
-    """`sessions` and one count per status in COUNTED, by the status's value."""
-    minutes: float = 0.0
-    streak: int = 0
-
-    @classmethod
-    def none(cls) -> _Totals:
-        """A member due at no session in range."""
-        return cls({"sessions": 0, **{status.value: 0 for status in COUNTED}})
-
-
-def _totals(db: Session, group_id: int, date_from: dt.date, date_to: dt.date) -> dict[int, _Totals]:
-    """Per-member counts by status, service minutes and the current absence streak (one query).
-
-    The streak is every absence after the member's last attended session in range: excused
-    sessions are neither absences nor attendance, so they neither extend nor break it.
-    """
-    due = due_sessions(group_id, date_from, date_to)
-    last = (
-        select(
-            due.c.participant_id.label("participant_id"),
-            sa.func.max(due.c.started_at).label("last_attended"),
-        )
-        .where(due.c.status.in_(ATTENDED))
-        .group_by(due.c.participant_id)
-        .subquery("last")
-    )
-    absent = due.c.status == Status.ABSENT.value
-    query = (
-        select(
-            due.c.participant_id,
-            sa.func.count().label("sessions"),
-            *(_count_where(due.c.status == s.value).label(s.value) for s in COUNTED),
-            sa.func.sum(due.c.minutes).label("minutes"),
-            _count_where(
-                sa.and_(
-                    absent,
-                    sa.or_(last.c.last_attended.is_(None), due.c.started_at > last.c.last_attended),
-                )
-            ).label("streak"),
-        )
-        .select_from(due.outerjoin(last, last.c.participant_id == due.c.participant_id))
-        .group_by(due.c.participant_id)
-    )
-    result: dict[int, _Totals] = {}
-    for row in db.exec(query).all():
-        counts = {s.value: int(getattr(row, s.value) or 0) for s in COUNTED}
-        result[int(row.participant_id)] = _Totals(
-            counts={"sessions": int(row.sessions), **counts},
-            minutes=float(row.minutes or 0.0),
-            streak=int(row.streak or 0),
-        )
-    return result
 
 
 def _memberships(
@@ -203,18 +133,15 @@ def attendance_report(
     assert group.id is not None
     today = today or today_in(group.timezone)
     start, end = default_range(db, group, date_from, date_to, today=today)
-    totals = _totals(db, group.id, start, end)
-    member_weeks: dict[int, dict[dt.date, PersonWeek]] = defaultdict(dict)
-    for week in person_weeks(db, start, end, daily_hours=group.daily_hours, group_id=group.id):
-        member_weeks[week.participant_id][week.monday] = week
+    totals = member_totals(db, group.id, start, end, daily_hours=group.daily_hours)
     cancelled = cancelled_days(db, [group.id], start, end)[group.id]
     scheduled = ScheduledWeeks(scheduled_days(group, start, end, cancelled))
     participants: list[ParticipantAttendance] = []
     ids: list[int] = []
     for participant, spans in _memberships(db, group.id, start, end):
         assert participant.id is not None
-        total = totals.get(participant.id) or _Totals.none()
-        held = member_weeks.get(participant.id, {})
+        total = totals.get(participant.id) or MemberTotals.none()
+        held = total.weeks
         active = set(held)
         for span in spans:
             active |= scheduled.weeks_within(span)
@@ -222,9 +149,7 @@ def attendance_report(
             spans, start, end, today=today, to_chosen=date_to is not None, active_weeks=active
         )
         weeks_below = sum(
-            1
-            for monday in counted
-            if below(held[monday].minutes if monday in held else 0.0, group.weekly_hours)
+            1 for monday in counted if below(held.get(monday, 0.0), group.weekly_hours)
         )
         latest = spans[-1]
         participants.append(
@@ -233,7 +158,7 @@ def attendance_report(
                 external_id=participant.external_id,
                 **total.counts,
                 hours=round(total.minutes / 60.0, 2),
-                days_below_daily_minimum=sum(w.days_below for w in held.values()),
+                days_below_daily_minimum=total.days_below,
                 weeks_below_minimum=weeks_below,
                 consecutive_absences=total.streak,
                 joined=latest.joined,

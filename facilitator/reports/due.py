@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -29,40 +29,132 @@ TOLERANCE_MINUTES = 1e-6
 """Sums of 2-decimal minutes are floats: a day of exactly 180.00 minutes is not below 3 hours."""
 
 
+def _in_membership(day: Any) -> sa.ColumnElement[bool]:
+    """The condition that `day` lies in the membership period (`joined`–`left`, inclusive)."""
+    return sa.and_(
+        day >= Membership.joined,
+        sa.or_(col(Membership.left).is_(None), day <= col(Membership.left)),
+    )
+
+
+def _within_period(day: Any, date_from: dt.date | None, date_to: dt.date | None) -> list[Any]:
+    """`_in_membership` and the range as one lower and one upper bound on `day` (an index range
+    per period, not the whole range filtered)."""
+    lower: Any = Membership.joined
+    if date_from is not None:
+        first = sa.literal(date_from, sa.Date)
+        lower = sa.case((Membership.joined > first, Membership.joined), else_=first)
+    if date_to is None:
+        return [day >= lower, sa.or_(col(Membership.left).is_(None), day <= col(Membership.left))]
+    last = sa.literal(date_to, sa.Date)
+    upper = sa.case(
+        (sa.or_(col(Membership.left).is_(None), col(Membership.left) > last), last),
+        else_=col(Membership.left),
+    )
+    return [day >= lower, day <= upper]
+
+
+def _session_columns(detail: bool) -> list[Any]:
+    """The session's columns of a due row: group, date and start, and with `detail` its id and
+    topic."""
+    if not detail:
+        return [
+            col(GroupSession.group_id).label("group_id"),
+            col(GroupSession.local_date).label("local_date"),
+            col(GroupSession.started_at).label("started_at"),
+        ]
+    return [
+        col(GroupSession.group_id).label("group_id"),
+        col(GroupSession.id).label("session_id"),
+        col(GroupSession.local_date).label("local_date"),
+        col(GroupSession.started_at).label("started_at"),
+        col(GroupSession.topic_id).label("topic_id"),
+        col(GroupSession.topic_title).label("topic_title"),
+    ]
+
+
+def _ended(
+    query: Any, group_id: int | None, date_from: dt.date | None, date_to: dt.date | None
+) -> Any:
+    """`query` narrowed to the ended sessions of `group_id` (None: any group) in the range."""
+    query = query.where(GroupSession.state == SessionState.ENDED.value)
+    if group_id is not None:
+        query = query.where(GroupSession.group_id == group_id)
+    return query.where(*in_dates(GroupSession.local_date, date_from, date_to))
+
+
 def due_sessions(
     group_id: int | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
     participant_id: int | None = None,
+    *,
+    detail: bool = True,
 ) -> sa.CTE:
     """One row per (member, ended session they were due at): status (absent if no row), minutes.
 
     `group_id` None: every group's sessions (the program report's people across groups).
+    `detail` False: without `session_id`, `topic_id` and `topic_title` (narrower rows for the
+    sums, which read only the person, group, date, start, status and minutes).
+
+    Read from the attendance rows first: the group's ended sessions, their rows, each row's
+    membership periods (by person, then group: `group_id + 0` keeps SQLite from walking the
+    group's whole membership list for every row). Due sessions without a row (a member added
+    to past dates) are added by the costlier membership × session join, which the database
+    skips unless the due count (one index count per period) exceeds the rows found.
     """
-    status = sa.func.coalesce(Attendance.status, Status.ABSENT.value)
-    minutes = sa.case((status.in_(ATTENDED), sa.func.coalesce(Attendance.minutes, 0.0)), else_=0.0)
-    query = (
+    attended = col(Attendance.status).in_(ATTENDED)
+    found = _ended(
         select(
-            col(Membership.participant_id).label("participant_id"),
-            col(GroupSession.group_id).label("group_id"),
-            col(GroupSession.id).label("session_id"),
-            col(GroupSession.local_date).label("local_date"),
-            col(GroupSession.started_at).label("started_at"),
-            col(GroupSession.topic_id).label("topic_id"),
-            col(GroupSession.topic_title).label("topic_title"),
-            status.label("status"),
-            minutes.label("minutes"),
+            col(Attendance.participant_id).label("participant_id"),
+            *_session_columns(detail),
+            col(Attendance.status).label("status"),
+            sa.case((attended, Attendance.minutes), else_=0.0).label("minutes"),
+        )
+        .select_from(GroupSession)
+        .join(Attendance, col(Attendance.session_id) == col(GroupSession.id))
+        .join(
+            Membership,
+            sa.and_(
+                Membership.participant_id == Attendance.participant_id,
+                col(Membership.group_id) + 0 == col(GroupSession.group_id),
+                _in_membership(GroupSession.local_date),
+            ),
+        ),
+        group_id,
+        date_from,
+        date_to,
+    )
+    if participant_id is not None:
+        found = found.where(Attendance.participant_id == participant_id)
+    rows = found.cte("due_rows")
+    held = sa.select(sa.func.count()).where(
+        GroupSession.state == SessionState.ENDED.value,
+        GroupSession.group_id == Membership.group_id,
+        *_within_period(GroupSession.local_date, date_from, date_to),
+    )
+    periods = (
+        select(sa.func.coalesce(sa.func.sum(held.scalar_subquery()), 0))
+        .select_from(Membership)
+        .correlate(None)
+    )
+    if group_id is not None:
+        periods = periods.where(Membership.group_id == group_id)
+    if participant_id is not None:
+        periods = periods.where(Membership.participant_id == participant_id)
+    missing = _ended(
+        select(
+            col(Membership.participant_id),
+            *_session_columns(detail),
+            sa.literal(Status.ABSENT.value),
+            sa.literal(0.0),
         )
         .select_from(Membership)
         .join(
             GroupSession,
             sa.and_(
                 GroupSession.group_id == Membership.group_id,
-                GroupSession.local_date >= Membership.joined,
-                sa.or_(
-                    col(Membership.left).is_(None),
-                    col(GroupSession.local_date) <= col(Membership.left),
-                ),
+                _in_membership(GroupSession.local_date),
             ),
         )
         .outerjoin(
@@ -72,14 +164,19 @@ def due_sessions(
                 Attendance.participant_id == Membership.participant_id,
             ),
         )
-        .where(GroupSession.state == SessionState.ENDED.value)
+        .where(
+            col(Attendance.id).is_(None),
+            periods.scalar_subquery() > select(sa.func.count()).select_from(rows).scalar_subquery(),
+        ),
+        group_id,
+        date_from,
+        date_to,
     )
     if group_id is not None:
-        query = query.where(Membership.group_id == group_id)
-    query = query.where(*in_dates(GroupSession.local_date, date_from, date_to))
+        missing = missing.where(Membership.group_id == group_id)
     if participant_id is not None:
-        query = query.where(Membership.participant_id == participant_id)
-    return query.cte("due")
+        missing = missing.where(Membership.participant_id == participant_id)
+    return sa.union_all(select(rows), missing).cte("due")
 
 
 def member_between(date_from: dt.date, date_to: dt.date) -> sa.ColumnElement[bool]:
