@@ -78,6 +78,7 @@ class LiveScreen(CheckinHandlers, Screen[None]):
         """Every database call of this screen, in order, off the event loop."""
         self._bell_for: int | None = None
         self._phone_news: list[CheckInResult] = []
+        self._phones_shown: list[CheckInResult] = []
         self._warned_for: int | None = None
         self._break_shown: tuple[str, int | None] | None = None
 

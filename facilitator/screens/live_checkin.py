@@ -12,7 +12,7 @@ The code box takes a personal code, and the scales after it for a member without
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from facilitator.common.timeutil import hhmm
@@ -77,6 +77,19 @@ ROSTER_EVERY = 0.1
 """Seconds a phone check-in waits for others to share its roster redraw (the contract: shown
 within one second)."""
 
+NOTICE_LINES = 6
+"""Phone check-ins told by name in one notice; more are counted (`… and 12 more`)."""
+
+
+def phones_notice(notices: list[Notice]) -> Notice:
+    """Phone check-ins that came together, in one notice: a line each, the rest counted."""
+    if len(notices) == 1:
+        return notices[0]
+    lines = [n.message for n in notices[:NOTICE_LINES]]
+    if len(notices) > NOTICE_LINES:
+        lines.append(f"… and {len(notices) - NOTICE_LINES} more")
+    return Notice("\n".join(lines), title=f"Check-in · {len(notices)} phones")
+
 
 class CheckinHandlers:
     """The live screen's check-ins: a phone's, and a code typed at the laptop (a mixin)."""
@@ -92,12 +105,16 @@ class CheckinHandlers:
         _act: Callable[..., None]
 
     _phone_news: list[CheckInResult]
+    _phones_shown: list[CheckInResult]
     _phone_reload_queued: bool = False
     _roster_due: bool = False
 
     def _show_roster(self) -> None:
-        """Redraw the roster alone from the snapshot (its changed cells only)."""
+        """Redraw the roster alone from the snapshot (its changed cells only), and tell what
+        the phones shown did, in one notice (a notice redraws the whole screen)."""
         self._roster_due = False
+        shown, self._phones_shown = self._phones_shown, []
+        self._announce_phones(shown)
         snap = self.live.snapshot
         group = snap.group
         self.roster_panel.show(
@@ -114,10 +131,10 @@ class CheckinHandlers:
             and result.attendance
             and self.live.show_saved(result.attendance, saved)
         ):
+            self._phones_shown.append(result)
             if not self._roster_due:  # check-ins arriving together share one redraw
                 self._roster_due = True
                 self.set_timer(ROSTER_EVERY, self._show_roster)
-            self.announce_check_in(result, via_phone=True)
             return
         self._phone_news.append(result)
         self.reload_for_phones()
@@ -136,8 +153,8 @@ class CheckinHandlers:
 
         def announce(snap: Snapshot | None) -> None:
             news, self._phone_news = self._phone_news, []
-            for each in news:
-                self.announce_check_in(each if snap is not None else None, via_phone=True)
+            if snap is not None:  # else the reload was refused, and said so
+                self._announce_phones(news)
 
         self._act(reload, announce, change=False)
 
@@ -166,16 +183,23 @@ class CheckinHandlers:
             lambda result: self.announce_check_in(result, scales=bool(entry.scales)),
         )
 
-    def announce_check_in(
-        self, result: CheckInResult | None, via_phone: bool = False, scales: bool = False
-    ) -> None:
-        """Tell the facilitator what a check-in did (None: it was refused, and said so)."""
+    def _announce_phones(self, results: list[CheckInResult]) -> None:
+        """Tell the facilitator what phones' check-ins did, in one notice."""
+        if results:
+            tz = self.live.snapshot.group.timezone
+            each = [check_in_notice(r, tz, privacy=self.privacy, via_phone=True) for r in results]
+            self._tell(phones_notice(each))
+
+    def announce_check_in(self, result: CheckInResult | None, scales: bool = False) -> None:
+        """Tell the facilitator what a typed check-in did (None: it was refused, and said so)."""
         if result is not None:
             tz = self.live.snapshot.group.timezone
-            notice = check_in_notice(result, tz, privacy=self.privacy, via_phone=via_phone)
+            notice = check_in_notice(result, tz, privacy=self.privacy)
             said = scales_said(result) if scales and not self.privacy else ""
-            message = notice.message + said
-            self.notify(message, title=notice.title, severity=notice.severity, markup=False)
+            self._tell(replace(notice, message=notice.message + said))
+
+    def _tell(self, notice: Notice) -> None:
+        self.notify(notice.message, title=notice.title, severity=notice.severity, markup=False)
 
 
 class PhoneCheckin:
