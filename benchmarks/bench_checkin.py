@@ -11,15 +11,16 @@ check-in server runs in its own process (phones are other machines), in three fo
 - `floor`: a bare aiohttp handler doing one committed sqlite3 INSERT per request.
 
 In each wave every phone first loads the form over a connection of its own (kept open), then the
-60 POSTs are released together, all from 127.0.0.1 (the server takes one attempt at a time per
-address); each is timed from sending to the full answer. The server commits before it answers, so
-that is request to committed record. One more wave sends the same 60 check-ins 50 ms apart
-(INFO: service time without the queue), and one more sends them together from 60 addresses,
-127.0.1.N (INFO: phones on the clinic's Wi-Fi, whose check-ins may share a transaction). After
-each wave the database must hold exactly 60 checked-in records (then they are reset for the next
-wave, and the server forgets the answers it remembers). p50/p99 pool the waves after a first,
-cold wave (reported on its own).
-Target: p99 ≤ 50 ms on SQLite.
+60 POSTs are released together, each phone from an address of its own, 127.0.1.N (phones on the
+clinic's Wi-Fi; check-ins that arrive together may share a transaction); each is timed from
+sending to the full answer. The server commits before it answers, so that is request to committed
+record. One more wave sends the same 60 check-ins 50 ms apart, from one address (service time
+without the queue), and one more sends all 60 together from 127.0.0.1 (INFO: the server takes one
+attempt at a time per address, so these queue one behind another). After each wave the database
+must hold exactly 60 checked-in records (then they are reset for the next wave, and the server
+forgets the answers it remembers). p50/p99 pool the waves after a first, cold wave (reported on
+its own).
+Targets, on the live app: the burst's p99 at most 5× the floor's, the paced wave's at most 2×.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ from _common import (
 
 MEMBERS = 60
 PACED_SPACING = 0.05
-TARGET_P99_MS = 50.0
+BURST_RATIO = 5.0
+"""The live app's burst p99 may be this many times the floor's."""
+PACED_RATIO = 2.0
+"""The live app's paced p99 may be this many times the floor's."""
 
 
 def prepare(url: str) -> tuple[str, list[str]]:
@@ -162,7 +166,7 @@ def forget(server: subprocess.Popen[str]) -> None:
 def run_mode(
     mode: str, path: Path, session_id: str, codes: list[str], runs: int
 ) -> tuple[list[float], list[float], list[float], list[float], int, float]:
-    """(warm burst, cold burst, paced, many-address burst latencies in ms; failures; server RSS
+    """(warm burst, cold burst, paced, one-address burst latencies in ms; failures; server RSS
     in MB)."""
     reset(path, session_id)
     server = subprocess.Popen(
@@ -194,12 +198,13 @@ def run_mode(
                 failures += abs(len(codes) - stored)
             return [(done - sent) * 1000 for sent, done, _ in results]
 
+        # 60 phones on the clinic's Wi-Fi: 60 addresses, whose check-ins may share commits.
         for run in range(runs + 1):
-            (cold if run == 0 else warm).extend(one_wave(f"wave {run}"))
+            (cold if run == 0 else warm).extend(one_wave(f"wave {run}", one_address=False))
         # One paced wave: the same 60 check-ins arriving 50 ms apart (no queue): service time.
         paced = one_wave("paced wave", PACED_SPACING)
-        # One wave from 60 addresses (phones on the clinic's Wi-Fi): they may share commits.
-        spread = one_wave("many-address wave", one_address=False)
+        # One wave of all 60 from one address, which the server takes one at a time.
+        single = one_wave("one-address wave")
         rss = rss_mb(server.pid)
     finally:
         if server.stdin:
@@ -209,7 +214,7 @@ def run_mode(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return warm, cold, paced, spread, failures, rss
+    return warm, cold, paced, single, failures, rss
 
 
 def profile(path: Path, session_id: str, codes: list[str]) -> None:
@@ -287,15 +292,17 @@ def profile(path: Path, session_id: str, codes: list[str]) -> None:
     asyncio.run(screen())
 
 
-def info(name: str, latencies: list[float], floor: list[float]) -> Result:
-    """An INFO row of one wave: its p99 against the floor's same wave (p50s in the detail)."""
+def wave_row(name: str, latencies: list[float], floor: list[float], ratio: float | None) -> Result:
+    """A row of one wave: its p99 against the floor's same wave (p50s in the detail), PASS
+    within `ratio` times the floor (None: INFO)."""
+    value, below = percentile(latencies, 99), percentile(floor, 99)
     return Result(
         name=name,
-        value=percentile(latencies, 99),
+        value=value,
         unit="ms",
-        floor=percentile(floor, 99),
-        target="info",
-        passed=None,
+        floor=below,
+        target="info" if ratio is None else f"p99 ≤ {ratio:g}× floor",
+        passed=None if ratio is None else value <= ratio * below,
         runs=1,
         detail=f"p50 {percentile(latencies, 50):.1f} ms (floor {percentile(floor, 50):.1f} ms)",
     )
@@ -311,34 +318,34 @@ def main() -> int:
     print(f"database: {path}; live session {session_id} with {len(codes)} members")
     figures = {}
     for mode in ("floor", "server", "app"):
-        warm, cold, paced, spread, failures, rss = run_mode(
+        warm, cold, paced, single, failures, rss = run_mode(
             mode, path, session_id, codes, args.runs
         )
-        figures[mode] = (warm, cold, paced, spread, failures, rss)
+        figures[mode] = (warm, cold, paced, single, failures, rss)
         print(
             f"  {mode:<6} burst p50 {percentile(warm, 50):7.1f} ms"
             f"  p99 {percentile(warm, 99):7.1f} ms"
             f"  | cold burst p99 {percentile(cold, 99):7.1f} ms"
             f"  | paced (50 ms apart) p50 {percentile(paced, 50):6.1f} ms"
-            f"  p99 {percentile(paced, 99):6.1f} ms  | 60 addresses p99 "
-            f"{percentile(spread, 99):6.1f} ms  | failures {failures}  RSS {rss:.0f} MB"
+            f"  p99 {percentile(paced, 99):6.1f} ms  | one address p99 "
+            f"{percentile(single, 99):6.1f} ms  | failures {failures}  RSS {rss:.0f} MB"
         )
     results = []
     floor_warm = figures["floor"][0]
     floor_paced = figures["floor"][2]
-    floor_spread = figures["floor"][3]
+    floor_single = figures["floor"][3]
     for mode, label in (("app", "live app"), ("server", "server alone")):
-        warm, cold, paced, spread, failures, rss = figures[mode]
+        warm, cold, paced, single, failures, rss = figures[mode]
         for p in (50, 99):
             value = percentile(warm, p)
             results.append(
                 Result(
-                    name=f"check-in p{p}, 60 concurrent, {label}",
+                    name=f"check-in p{p}, 60 phones at once, {label}",
                     value=value,
                     unit="ms",
                     floor=percentile(floor_warm, p),
-                    target="p99 ≤ 50 ms" if p == 99 else "-",
-                    passed=(value <= TARGET_P99_MS and failures == 0)
+                    target=f"p99 ≤ {BURST_RATIO:g}× floor" if p == 99 and mode == "app" else "-",
+                    passed=(value <= BURST_RATIO * percentile(floor_warm, p) and failures == 0)
                     if (p == 99 and mode == "app")
                     else None,
                     runs=args.runs,
@@ -351,11 +358,12 @@ def main() -> int:
                     else "",
                 )
             )
-        for what, latencies, floor in (
-            ("paced 50 ms apart", paced, floor_paced),
-            ("60 concurrent from 60 addresses", spread, floor_spread),
+        paced_ratio = PACED_RATIO if mode == "app" else None
+        for what, latencies, floor, ratio in (
+            ("paced 50 ms apart", paced, floor_paced, paced_ratio),
+            ("60 at once from one address", single, floor_single, None),
         ):
-            results.append(info(f"check-in p99, {what}, {label}", latencies, floor))
+            results.append(wave_row(f"check-in p99, {what}, {label}", latencies, floor, ratio))
     emit(results, args)
     if args.profile:
         profile(path, session_id, codes)
