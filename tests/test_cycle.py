@@ -9,6 +9,7 @@ from facilitator.curriculum.catalog import discover
 from facilitator.program.groups import create_group
 from facilitator.program.roster import add_member
 from facilitator.reports.cycle import cycle_of
+from facilitator.reports.program import program_report
 from facilitator.session.cancel import cancel_meeting
 from facilitator.session.lifecycle import propose_topic, start_session
 from facilitator.session.live import open_live
@@ -111,3 +112,53 @@ def test_a_missed_topic_comes_round_on_the_scheduled_day(database: Database) -> 
     assert cycle.comes_round_on[order[3]] == dt.date(2026, 11, 16)
     assert cycle.comes_round[order[1]] == 5
     assert cycle.comes_round_on[order[1]] == dt.date(2026, 11, 30)  # 11, 16, 18, 23, 25, 30
+
+
+def test_the_program_report_shows_each_members_topics_and_fair_weeks(
+    database: Database, db_url: str
+) -> None:
+    with database.session() as db:
+        group = create_group(db, name="Family Group", timezone="UTC", curriculum_id=CURRICULUM.id)
+        group.meets = "mon-fri 15:00-16:30"
+        group.created_at = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+        add_member(db, group, name="Rowan Lee", code="ROW1", joined=DAYS[0])
+        add_member(db, group, name="Sky Moss", code="SKY2", joined=DAYS[3])
+        add_member(db, group, name="Tam Ng", code="TAM3", joined=DAYS[0])  # never comes
+        add_member(db, group, name="Uma Ito", code="UMA4", joined=dt.date(2026, 11, 7))  # a Sat
+        db.commit()
+        group_id = group.id
+        assert group_id is not None
+    for index, day in enumerate(DAYS):
+        _hold(database, group_id, day, ["ROW1", "SKY2"] if index >= 3 else ["ROW1"])
+    friday = dt.date(2026, 11, 13)
+    with database.session() as db:
+        unfinished = program_report(db, date_from=DAYS[0], today=friday)
+        chosen = program_report(db, date_from=DAYS[0], date_to=DAYS[-1], today=friday)
+    people = {p.name: p for p in chosen.people}
+    assert people["Rowan Lee"].groups_text() == "Family Group 6/6 on 2026-11-09"
+    assert people["Sky Moss"].groups_text() == "Family Group 6/6 on 2026-11-12"
+    assert people["Tam Ng"].groups_text() == "Family Group 0/6"
+    assert people["Uma Ito"].groups_text() == "Family Group 0/6"
+    # The week of today (2026-W46) has not ended: it counts only when the range is chosen to end
+    # in it. Uma joined on the Saturday after the last meeting of 2026-W45: not hers.
+    weeks = {p.name: [(w.week, w.hours) for w in p.weeks] for p in chosen.people}
+    assert weeks == {
+        "Rowan Lee": [("2026-W45", 7.5), ("2026-W46", 6.0)],
+        "Sky Moss": [("2026-W45", 3.0), ("2026-W46", 6.0)],
+        "Tam Ng": [("2026-W45", 0.0), ("2026-W46", 0.0)],
+        "Uma Ito": [("2026-W46", 0.0)],
+    }
+    assert {p.name: [w.week for w in p.weeks] for p in unfinished.people} == {
+        "Rowan Lee": ["2026-W45"],
+        "Sky Moss": ["2026-W45"],
+        "Tam Ng": ["2026-W45"],
+        "Uma Ito": [],
+    }
+    assert people["Tam Ng"].weeks_below_minimum == 2
+    # The command's table says the same.
+    from .test_cli_groups import run_cli
+
+    result = run_cli(db_url, "report", "program", "--from", "2026-11-02", "--to", "2026-11-12")
+    assert result.returncode == 0, result.stderr
+    assert "Family Group 6/6 on 2026-11-12" in result.stdout
+    assert "Family Group 0/6" in result.stdout

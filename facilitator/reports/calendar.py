@@ -16,7 +16,7 @@ from typing import Protocol
 
 from facilitator.common.timeutil import local
 from facilitator.program.schedule import parse
-from facilitator.reports.due import monday, weeks
+from facilitator.reports.due import monday
 from facilitator.store.models import Group
 
 
@@ -39,13 +39,14 @@ def scheduled_days(
     if not blocks:
         return set()
     weekdays = {d for b in blocks for d in b.days}
-    start = max(date_from, local(group.created_at, group.timezone).date())
+    made = local(group.created_at, group.timezone).date().toordinal()
+    first, last = max(date_from.toordinal(), made), date_to.toordinal()
     days: set[dt.date] = set()
-    current = start
-    while current <= date_to:
-        if current.weekday() in weekdays and current not in cancelled:
-            days.add(current)
-        current += dt.timedelta(days=1)
+    for weekday in weekdays:  # each weekday's dates, a week apart (day 1 was a Monday)
+        for number in range(first + (weekday - (first - 1) % 7) % 7, last + 1, 7):
+            day = dt.date.fromordinal(number)
+            if day not in cancelled:
+                days.add(day)
     return days
 
 
@@ -55,13 +56,24 @@ class ScheduledWeeks:
 
     def __init__(self, days: Iterable[dt.date]) -> None:
         self.days = sorted(days)
-        self.mondays = [monday(d) for d in self.days]
+        self.mondays: list[dt.date] = []
+        """The distinct Mondays of the days, oldest first."""
+        self._week_of: list[int] = []
+        """For each day, the index of its Monday in `mondays`."""
+        number = -1
+        for day in self.days:
+            if (day.toordinal() - 1) // 7 != number:  # weeks since Monday 0001-01-01
+                number = (day.toordinal() - 1) // 7
+                self.mondays.append(dt.date.fromordinal(number * 7 + 1))
+            self._week_of.append(len(self.mondays) - 1)
 
     def weeks_within(self, period: Period) -> set[dt.date]:
         """The Mondays of the weeks with a scheduled day inside `period`."""
         lo = bisect_left(self.days, period.joined)
         hi = len(self.days) if period.left is None else bisect_right(self.days, period.left)
-        return set(self.mondays[lo:hi])
+        if lo >= hi:
+            return set()
+        return set(self.mondays[self._week_of[lo] : self._week_of[hi - 1] + 1])
 
 
 def counted_weeks(
@@ -79,15 +91,21 @@ def counted_weeks(
     Mondays of those weeks. Weeks run from each period's joining week to its last day, within
     the range.
     """
-    counted: set[dt.date] = set()
+    spans = []
     for period in periods:
-        last = min(date_to, period.left or date_to)
-        for week in weeks(max(date_from, period.joined), last):
-            sunday = week + dt.timedelta(days=6)
-            complete = sunday < today or (to_chosen and week <= date_to <= sunday)
-            if complete and week in active_weeks:
-                counted.add(week)
-    return sorted(counted)
+        first, last = max(date_from, period.joined), min(date_to, period.left or date_to)
+        if first <= last:
+            spans.append((monday(first), last))
+    ended_before = today - dt.timedelta(days=6)  # a week whose Monday is before it has ended
+    chosen = monday(date_to) if to_chosen else None
+    return sorted(
+        {
+            week
+            for lo, hi in spans
+            for week in active_weeks
+            if lo <= week <= hi and (week < ended_before or week == chosen) and not week.weekday()
+        }
+    )
 
 
 def iso_week(week: dt.date) -> str:

@@ -159,26 +159,28 @@ class Coverage:
 def coverage(
     db: Session, group: Group, curriculum: Curriculum, participant_ids: list[int]
 ) -> dict[int, Coverage]:
-    """Each member's coverage of the group's curriculum: one aggregate query for the group (the
-    first day each member attended each topic; complete on the latest of those days)."""
+    """Each member's coverage of the group's curriculum: one aggregate query for the group gives
+    each member's topics covered and the latest of the first days they attended each (the day
+    they completed it, once every topic is covered)."""
     order = [t.id for t in curriculum.sessions]
-    query = (
+    first = (
         select(
-            Attendance.participant_id, GroupSession.topic_id, sa.func.min(GroupSession.local_date)
+            col(Attendance.participant_id).label("pid"),
+            sa.func.min(GroupSession.local_date).label("day"),
         )
         .join(GroupSession, col(GroupSession.id) == col(Attendance.session_id))
         .where(*_attended_on(group, curriculum), col(GroupSession.topic_id).in_(order))
         .group_by(Attendance.participant_id, GroupSession.topic_id)
+        .subquery()
     )
-    first: dict[int, dict[str, dt.date]] = {}
-    for pid, topic, day in db.exec(query).all():
-        first.setdefault(pid, {})[topic] = as_date(day)
-    result = {}
-    for pid in participant_ids:
-        seen = first.get(pid, {})
-        done = max(seen.values()) if len(seen) == len(order) and order else None
-        result[pid] = Coverage(len(seen), len(order), done)
-    return result
+    query = sa.select(first.c.pid, sa.func.count(), sa.func.max(first.c.day)).group_by(first.c.pid)
+    total = len(order)
+    found = {
+        pid: Coverage(covered, total, as_date(day) if covered == total and order else None)
+        for pid, covered, day in db.connection().execute(query)
+    }
+    none = Coverage(0, total, None)
+    return {pid: found.get(pid, none) for pid in participant_ids}
 
 
 def group_coverage(

@@ -128,15 +128,21 @@ def _group_minutes(
 
 
 def _group_hours(
-    who: _Who,
-    groups: dict[int, Group],
-    minutes: dict[int, float] | None,
-    weeks: dict[dt.date, float],
+    who: _Who, groups: dict[int, Group], minutes: dict[int, float] | None, hours: float | None
 ) -> dict[str, float]:
-    """Each group's part of a person's hours (in one group: all of them)."""
+    """Each group's part of a person's hours (in one group: all of them; `hours` is None when
+    they were due at nothing)."""
     if minutes is None:
-        minutes = {span.group_id: sum(weeks.values()) for span in who.spans[:1]} if weeks else {}
+        return {groups[span.group_id].name: hours for span in who.spans[:1] if hours is not None}
     return {groups[gid].name: round(value / 60.0, 2) for gid, value in minutes.items()}
+
+
+class _WeekNames(dict[dt.date, str]):
+    """ISO week names by Monday, each built once."""
+
+    def __missing__(self, week: dt.date) -> str:
+        name = self[week] = iso_week(week)
+        return name
 
 
 class _Span(NamedTuple):
@@ -198,6 +204,22 @@ def program_report(
     `today` (default: today in this machine's zone) decides which weeks have ended; a range whose
     `date_to` is given counts the week it ends in as the user's choice.
     """
+    return _build(
+        db, date_from, date_to, weekly_hours, daily_hours, today, participant_id=participant_id
+    )
+
+
+def _build(
+    db: Session,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    weekly_hours: float,
+    daily_hours: float,
+    today: dt.date | None,
+    *,
+    participant_id: int | None,
+) -> ProgramReport:
+    """The report of `program_report`."""
     today = today or today_in(machine_timezone())
     start, end = default_range(db, None, date_from, date_to, today=today)
     people = _people(db, start, end, participant_id)
@@ -211,20 +233,20 @@ def program_report(
     week_minutes: dict[int, dict[dt.date, float]] = defaultdict(dict)
     days_attended: dict[int, int] = defaultdict(int)
     days_below: dict[int, int] = defaultdict(int)
-    for week in person_weeks(
+    for pid, monday, minutes, attended, low_days in person_weeks(
         db, start, end, daily_hours=daily_hours, participant_id=participant_id
     ):
-        pid = week.participant_id
-        week_minutes[pid][week.monday] = week.minutes
-        days_attended[pid] += week.days_attended
-        days_below[pid] += week.days_below
-    several = [pid for pid, who in people.items() if len({s.group_id for s in who.spans}) > 1]
+        week_minutes[pid][monday] = minutes
+        days_attended[pid] += attended
+        days_below[pid] += low_days
+    group_sets = {pid: {span.group_id for span in who.spans} for pid, who in people.items()}
+    several = [pid for pid, gids in group_sets.items() if len(gids) > 1]
     by_group: dict[int, dict[int, float]] = defaultdict(dict)
     for pid, gid, minutes in _group_minutes(db, start, end, several):
         by_group[pid][gid] = float(minutes or 0.0)
     members: dict[int, list[int]] = defaultdict(list)
-    for pid, who in people.items():
-        for gid in {span.group_id for span in who.spans}:
+    for pid, gids in group_sets.items():
+        for gid in gids:
             members[gid].append(pid)
     from facilitator.curriculum.catalog import discover
 
@@ -238,7 +260,7 @@ def program_report(
         if asked
         else {}
     )
-    week_names: dict[dt.date, str] = {}
+    week_names = _WeekNames()
     result = []
     for pid, who in people.items():
         per_week = week_minutes[pid]
@@ -254,29 +276,29 @@ def program_report(
             active_weeks=active,
         )
         week_rows = []
+        short = 0
         for w in counted:
             value = per_week.get(w, 0.0)
-            name = week_names.get(w)
-            if name is None:
-                name = week_names[w] = iso_week(w)
-            week_rows.append(Week(name, round(value / 60.0, 2), below(value, weekly_hours)))
+            low = below(value, weekly_hours)
+            short += low
+            week_rows.append(Week(week_names[w], round(value / 60.0, 2), low))
+        gids = group_sets[pid]
+        hours = round(sum(per_week.values()) / 60.0, 2)
         result.append(
             Person(
                 name=who.name,
                 external_id=who.external_id,
-                groups=sorted({groups[span.group_id].name for span in who.spans}),
-                hours=round(sum(per_week.values()) / 60.0, 2),
+                groups=sorted({groups[gid].name for gid in gids}),
+                hours=hours,
                 days_attended=days_attended[pid],
                 days_below_daily_minimum=days_below[pid],
                 weeks=week_rows,
-                weeks_below_minimum=sum(1 for w in week_rows if w.below),
+                weeks_below_minimum=short,
                 participant_id=pid,
-                group_hours=_group_hours(who, groups, by_group.get(pid), per_week),
-                topics={
-                    groups[gid].name: topics[gid][pid]
-                    for gid in {span.group_id for span in who.spans}
-                    if pid in topics[gid]
-                },
+                group_hours=_group_hours(
+                    who, groups, by_group.get(pid), hours if per_week else None
+                ),
+                topics={groups[gid].name: topics[gid][pid] for gid in gids if pid in topics[gid]},
                 scales=scales.get(pid, {}),
             )
         )
