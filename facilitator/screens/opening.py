@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
 from facilitator.errors import UserError
 from facilitator.screens.live_keys import LIVE_KEYS
-from facilitator.widgets.footer import Footer
 from facilitator.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -34,23 +34,19 @@ NextScreen = Callable[[], Screen[Any]]
 """Makes the screen that follows (called on the app's thread)."""
 
 
-class KeysAtOnce(Footer):
-    """The footer with its keys in the first frame: Textual's draws an empty bar first and its
-    keys a refresh later, once the screen says its bindings are ready. Here they are fixed (all
-    shown, none live), so they are drawn at once and never rebuilt while the session loads."""
-
-    def compose(self) -> ComposeResult:
-        self.set_reactive(Footer._bindings_ready, True)
-        yield from super().compose()
-
-    def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Nothing to rebuild: the keys of this screen do not change."""
-
-
 class OpeningScreen(Screen[None]):
     """The live screen's frame (title bar and footer) while the session loads."""
 
     BINDINGS = LIVE_KEYS
+    DEFAULT_CSS = """
+    #opening-keys {
+        dock: bottom;
+        width: 100%;
+        height: 1;
+        background: $footer-background;
+        color: $text-disabled;
+    }
+    """
 
     @dataclass
     class Loaded(Message):
@@ -74,7 +70,19 @@ class OpeningScreen(Screen[None]):
         yield Label(
             Text.assemble(plain(self.group, "bold"), "  ·  ", (OPENING, "dim")), id="title-bar"
         )
-        yield KeysAtOnce(compact=True, show_command_palette=False)
+        yield Label(self._keys(), id="opening-keys")
+
+    def _keys(self) -> Text:
+        """The live screen's keys and the app's as the footer shows them (`n Next ^q Quit`),
+        dimmed: one line of text, drawn in the first frame (Textual's footer builds a widget a
+        key, then fills them in a refresh later)."""
+        shown = [b for b in [*LIVE_KEYS, *type(self.app).BINDINGS] if isinstance(b, Binding)]
+        shown.sort(key=lambda b: b.key != "tab")  # the roster's own key comes first there
+        return Text(" ", no_wrap=True, overflow="crop").join(
+            Text.assemble((self.app.get_key_display(b), "bold"), " ", b.description)
+            for b in shown
+            if b.show
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Shown (dimmed) but not yet live: there is no session to act on until it has loaded.
