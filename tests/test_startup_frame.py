@@ -37,6 +37,13 @@ USER = "Sam Facilitator"
 RESUMING = "Resuming the group's unfinished session; --curriculum/--topic ignored."
 
 
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the app's workers. The opening screen's worker may be cancelled as its screen is
+    switched away (or the app ends) right after it posted its result: that is the outcome."""
+    with contextlib.suppress(WorkerCancelled):
+        await pilot.app.workers.wait_for_complete()
+
+
 def _never(database: Database) -> Screen[None]:
     raise AssertionError("the person at the keyboard is known: nothing is asked")
 
@@ -73,7 +80,7 @@ async def test_first_frame_shows_the_group_and_keys_then_the_live_session(
         assert "Next" in screen_plain(app) and "End" in screen_plain(app)
         await pilot.press("n", "e", "y")  # no session to act on yet: nothing happens
         release.set()
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         assert "Avery Quinn" in roster_rows(app)
@@ -92,7 +99,7 @@ async def test_check_in_is_served_on_the_socket_bound_before_the_session_loaded(
     session_id = make_session(database, clock)
     app = _app(db_url, lambda *_args: session_id)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         assert app.screen.checkin is not None and app.screen.checkin.listening is not None
@@ -126,9 +133,7 @@ async def test_a_problem_found_while_loading_ends_the_app_with_its_message(
 
     app = _app(db_url, start)
     async with app.run_test(size=SIZE) as pilot:
-        # The loader ends the app; if it does so first, its own worker is cancelled with it.
-        with contextlib.suppress(WorkerCancelled):
-            await pilot.app.workers.wait_for_complete()
+        await settle(pilot)  # the loader ends the app
         await pilot.pause()
     assert app.return_code == 1  # the CLI prints the error as its one line
     assert str(app.error) == "no group named 'Nobody'"
@@ -210,6 +215,6 @@ async def test_the_first_frame_has_the_keys_from_the_start() -> None:
         await pilot.pause()
         assert shown and all(key in shown[0] for key in ("n Next", "e End", "^q Quit"))
         release.set()
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.pause()
         assert isinstance(app.screen, Loaded)
