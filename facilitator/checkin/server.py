@@ -24,6 +24,7 @@ from facilitator.checkin.connections import (
     CheckinRunner,
     ConnectionLimits,
 )
+from facilitator.checkin.options import DEFAULT_PORT
 from facilitator.errors import UserError
 
 if TYPE_CHECKING:
@@ -159,7 +160,11 @@ class CheckinServer:
             raise RuntimeError("the check-in server is not running")
 
     async def start(
-        self, host: str = "127.0.0.1", port: int = 8765, *, sock: socket.socket | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        *,
+        sock: socket.socket | None = None,
     ) -> tuple[str, int]:
         """Serve on `host`:`port` (0 picks a free port), or on `sock` already bound there;
         returns the bound (host, port).
@@ -224,7 +229,7 @@ def _bind_error(exc: OSError, host: str, port: int) -> CheckinError:
     if exc.errno == errno.EACCES:
         return CheckinError(
             f"phone check-in cannot start: no permission to use port {port} "
-            "(ports below 1024 need privileges; the default is 8765)"
+            f"(ports below 1024 need privileges; the default is {DEFAULT_PORT})"
         )
     reason = exc.strerror or str(exc)
     return CheckinError(f"phone check-in cannot start on {where}: {reason}")

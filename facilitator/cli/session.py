@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from facilitator.checkin.options import DEFAULT_PORT
 from facilitator.cli.context import AppState, GroupArg, state
 from facilitator.cli.live_start import DEMO_USER, run_demo, run_live, run_tui
 
@@ -105,7 +106,7 @@ def run(
             max=65535,
             help="Port for phone check-in (0: any free port).",
         ),
-    ] = 8765,
+    ] = DEFAULT_PORT,
 ) -> None:
     """Open the live session screen (resumes the group's unfinished session)."""
     from facilitator.checkin.options import CheckinOptions
